@@ -1,0 +1,43 @@
+# Two commands on a fresh machine with Python 3.11 and make: `make demo` runs the product, `make test` the tests.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+
+.PHONY: install demo test test-unit test-integration test-e2e migrate bench clean-data
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+## Run the product on embedded defaults (PostgreSQL, Redis under .data/), serving http://127.0.0.1:8080
+demo: install
+	$(PY) -m server.devinfra demo
+
+## The whole test suite: unit, integration (real PostgreSQL, Redis), end-to-end (the running server)
+test: install
+	$(PY) -m pytest
+
+test-unit: install
+	$(PY) -m pytest tests/unit
+
+test-integration: install
+	$(PY) -m pytest tests/integration
+
+test-e2e: install
+	$(PY) -m pytest tests/e2e
+
+migrate: install
+	$(PY) -m server.db migrate
+
+## Benchmarks print their figures; record them in docs/BENCHMARKS.md
+bench: install
+	$(PY) bench/cold_start.py
+
+## Stop the embedded servers and delete their data
+clean-data: install
+	$(PY) -m server.devinfra down
+	rm -rf .data

@@ -1,0 +1,80 @@
+"""The Flask app factory: `create_app(config)` wires config, logging, connections, errors and faces."""
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from server.config import Config
+from server.errors import register_error_handlers
+from server.faces import health, ws
+from server.logs import configure_logging, new_request_id, request_id_var
+from server.queue import redis_client
+from server.services import Services
+from server.store.pool import make_pool
+
+log = logging.getLogger("server.access")
+# A request is a sentence plus some ids; 1 MiB is generous and bounds what one client can make us buffer.
+MAX_BODY_BYTES = 1024 * 1024
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def _install_request_ids(app: Flask) -> None:
+    """Give every request an id (the caller's X-Request-Id when well-formed), log it, and echo it back."""
+
+    @app.before_request
+    def _start() -> None:
+        supplied = request.headers.get("X-Request-Id", "")
+        rid = supplied if _REQUEST_ID.match(supplied) else new_request_id()
+        g.request_id_token = request_id_var.set(rid)
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        rid = request_id_var.get()
+        if rid:
+            response.headers["X-Request-Id"] = rid
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        log.info("request", extra={"method": request.method, "path": request.path,
+                                   "status": response.status_code, "duration_ms": round(elapsed, 1)})
+        return response
+
+    @app.teardown_request
+    def _reset(_exc: BaseException | None) -> None:
+        token = g.pop("request_id_token", None)
+        if token is not None:
+            request_id_var.reset(token)
+
+
+def _limit_body_size(app: Flask) -> None:
+    """Refuse an oversized body from its Content-Length, before routing or reading it."""
+
+    @app.before_request
+    def _check() -> None:
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        if request.content_length is not None and request.content_length > limit:
+            raise RequestEntityTooLarge()
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the web app for `config` (default: from the environment). DATABASE_URL and REDIS_URL must be set."""
+    config = config or Config.from_env()
+    config.require_urls()
+    if not config.testing:
+        configure_logging(config.log_level)
+    app = Flask(__name__)
+    app.config.update(TESTING=config.testing, MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_SORT_KEYS=False)
+    app.extensions["wo"] = Services(
+        config=config,
+        pool=make_pool(config.database_url or "", config.db_pool_min, config.db_pool_max),
+        redis=redis_client(config.redis_url or "", timeout=config.ready_timeout),
+    )
+    _install_request_ids(app)
+    _limit_body_size(app)
+    register_error_handlers(app)
+    app.register_blueprint(health.bp)
+    ws.sock.init_app(app)
+    return app

@@ -1,0 +1,87 @@
+"""All configuration, read from the environment in this one place.
+
+Every other module receives a `Config` (the app factory, workers, CLIs) instead of reading `os.environ`.
+Defaults run the product on one machine with no accounts and no network: unset `DATABASE_URL` / `REDIS_URL`
+mean "use the embedded PostgreSQL / the bundled redis-server under DATA_DIR" (see `server.devinfra`).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, lo: int = 1, hi: int = 1 << 31) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name} must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def _str(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:
+    raw = env.get(name)
+    return raw if raw not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of one process. Build it with `Config.from_env()`; tests use `dataclasses.replace`."""
+
+    database_url: str | None = None
+    redis_url: str | None = None
+    data_dir: Path = field(default_factory=lambda: REPO_ROOT / ".data")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    log_level: str = "INFO"
+    embedding_dim: int = 384
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+    # Seconds a readiness probe waits for PostgreSQL or Redis before calling it down.
+    ready_timeout: float = 2.0
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
+        """Read every setting from `env` (default: the process environment)."""
+        env = os.environ if env is None else env
+        data_dir = Path(_str(env, "DATA_DIR", str(REPO_ROOT / ".data"))).expanduser().resolve()
+        level = (_str(env, "LOG_LEVEL", "INFO") or "INFO").upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+        return cls(
+            database_url=_str(env, "DATABASE_URL"),
+            redis_url=_str(env, "REDIS_URL"),
+            data_dir=data_dir,
+            host=_str(env, "HOST", "127.0.0.1") or "127.0.0.1",
+            port=_int(env, "PORT", 8080, 1, 65535),
+            log_level=level,
+            embedding_dim=_int(env, "EMBEDDING_DIM", 384, 1, 16000),
+            db_pool_min=_int(env, "DB_POOL_MIN", 1, 0, 1000),
+            db_pool_max=_int(env, "DB_POOL_MAX", 10, 1, 1000),
+        )
+
+    def with_(self, **changes: object) -> "Config":
+        """A copy with some fields changed (used by tests and the dev launcher)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def require_urls(self) -> None:
+        """Fail with a clear message when a process that cannot start infrastructure lacks its URLs."""
+        missing = [n for n, v in (("DATABASE_URL", self.database_url), ("REDIS_URL", self.redis_url)) if not v]
+        if missing:
+            raise ConfigError(
+                f"{' and '.join(missing)} not set. Start through `make demo` (which starts the embedded "
+                f"PostgreSQL and Redis) or set them to your own servers."
+            )

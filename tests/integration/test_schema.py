@@ -1,0 +1,103 @@
+"""The schema's promises: user_id in every key, partitions, FTS and vector indexes, idempotent upserts."""
+import uuid
+
+import numpy as np
+import psycopg
+import pytest
+from pgvector.psycopg import register_vector
+
+CACHES = {"gmail_cache": "email_id", "gcal_cache": "event_id", "gdrive_cache": "file_id"}
+USER_OWNED = ["conversations", "messages", *CACHES, "sync_status", "pending_actions", "action_log"]
+
+
+@pytest.fixture(scope="module")
+def conn(database_url: str):
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        register_vector(conn)
+        yield conn
+
+
+def _user(conn: psycopg.Connection, email: str) -> uuid.UUID:
+    return conn.execute("INSERT INTO users (email) VALUES (%s) RETURNING id", (email,)).fetchone()[0]
+
+
+@pytest.mark.parametrize("table", USER_OWNED)
+def test_every_user_owned_table_has_user_id_first_in_its_primary_key(conn: psycopg.Connection, table: str) -> None:
+    row = conn.execute(
+        """SELECT a.attname, a.attnotnull
+             FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+            WHERE i.indrelid = %s::regclass AND i.indisprimary""", (table,)).fetchone()
+    assert row == ("user_id", True)
+
+
+@pytest.mark.parametrize("table, google_id", CACHES.items())
+def test_cache_tables_are_partitioned_by_user_and_indexed(conn: psycopg.Connection, table: str,
+                                                          google_id: str) -> None:
+    strategy = conn.execute(
+        "SELECT partstrat, (SELECT attname FROM pg_attribute WHERE attrelid = partrelid AND attnum = partattrs[0]) "
+        "FROM pg_partitioned_table WHERE partrelid = %s::regclass", (table,)).fetchone()
+    assert strategy == ("h", "user_id")
+    partitions = conn.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = %s::regclass", (table,)).fetchone()
+    assert partitions[0] == 16
+    indexdefs = [r[0] for r in conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", (table,))]
+    assert any("USING gin (search_vector)" in d for d in indexdefs)
+    assert any("USING hnsw (embedding vector_cosine_ops)" in d for d in indexdefs)
+    assert any(f"(user_id, {google_id})" in d and "UNIQUE" in d for d in indexdefs)
+    generated = conn.execute(
+        "SELECT is_generated, data_type FROM information_schema.columns "
+        "WHERE table_name = %s AND column_name = 'search_vector'", (table,)).fetchone()
+    assert generated == ("ALWAYS", "tsvector")
+
+
+def test_upserts_keyed_by_user_and_google_id_never_duplicate(conn: psycopg.Connection) -> None:
+    user = _user(conn, "upsert@example.com")
+    sql = """INSERT INTO gmail_cache (user_id, email_id, thread_id, subject, received_at)
+             VALUES (%s, 'm1', 't1', %s, now())
+             ON CONFLICT (user_id, email_id) DO UPDATE SET subject = EXCLUDED.subject"""
+    conn.execute(sql, (user, "first"))
+    conn.execute(sql, (user, "second"))
+    rows = conn.execute("SELECT subject FROM gmail_cache WHERE user_id = %s", (user,)).fetchall()
+    assert rows == [("second",)]
+
+
+def test_full_text_weights_subject_above_body(conn: psycopg.Connection) -> None:
+    user = _user(conn, "fts@example.com")
+    conn.execute(
+        """INSERT INTO gmail_cache (user_id, email_id, thread_id, subject, body_full, received_at) VALUES
+           (%(u)s, 'in-body', 't', 'Lunch on Friday?', 'also the quarterly budget numbers', now()),
+           (%(u)s, 'in-subject', 't', 'Quarterly budget review', 'see you there', now()),
+           (%(u)s, 'unrelated', 't', 'Hello', 'nothing here', now())""", {"u": user})
+    ranked = conn.execute(
+        """SELECT email_id FROM gmail_cache
+            WHERE user_id = %s AND search_vector @@ websearch_to_tsquery('english', 'budget')
+            ORDER BY ts_rank_cd(search_vector, websearch_to_tsquery('english', 'budget')) DESC""",
+        (user,)).fetchall()
+    assert [r[0] for r in ranked] == ["in-subject", "in-body"]
+
+
+def test_embeddings_have_the_schema_dimension_and_cosine_order(conn: psycopg.Connection) -> None:
+    user = _user(conn, "vec@example.com")
+    near, far = np.zeros(384, dtype=np.float32), np.zeros(384, dtype=np.float32)
+    near[0], far[1] = 1.0, 1.0
+    conn.execute("INSERT INTO gdrive_cache (user_id, file_id, name, embedding) VALUES (%s, 'near', 'a', %s), "
+                 "(%s, 'far', 'b', %s)", (user, near, user, far))
+    query = np.zeros(384, dtype=np.float32)
+    query[0], query[1] = 0.9, 0.1
+    order = conn.execute("SELECT file_id FROM gdrive_cache WHERE user_id = %s ORDER BY embedding <=> %s",
+                         (user, query)).fetchall()
+    assert [r[0] for r in order] == ["near", "far"]
+    with pytest.raises(psycopg.errors.DataException, match="expected 384 dimensions"):
+        conn.execute("INSERT INTO gdrive_cache (user_id, file_id, embedding) VALUES (%s, 'bad', %s)",
+                     (user, np.zeros(8, dtype=np.float32)))
+
+
+def test_deleting_a_user_removes_everything_they_own(conn: psycopg.Connection) -> None:
+    user = _user(conn, "gone@example.com")
+    conv = conn.execute("INSERT INTO conversations (user_id) VALUES (%s) RETURNING id", (user,)).fetchone()[0]
+    conn.execute("INSERT INTO messages (user_id, conversation_id, query) VALUES (%s, %s, 'hi')", (user, conv))
+    conn.execute("INSERT INTO gcal_cache (user_id, event_id, start_time, end_time) VALUES (%s, 'e', now(), now())",
+                 (user,))
+    conn.execute("INSERT INTO sync_status (user_id, service) VALUES (%s, 'gmail')", (user,))
+    conn.execute("DELETE FROM users WHERE id = %s", (user,))
+    for table in ["conversations", "messages", "gcal_cache", "sync_status"]:
+        assert conn.execute(f"SELECT count(*) FROM {table} WHERE user_id = %s", (user,)).fetchone()[0] == 0

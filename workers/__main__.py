@@ -1,0 +1,31 @@
+"""`python -m workers`: an RQ worker on the product's queues (priority, sync, embed), with RQ's scheduler.
+
+Logs are JSON like the web's; each job's log lines carry the job id as their request id.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+
+from rq import Worker
+
+from server.config import Config
+from server.logs import configure_logging
+from server.queue import QUEUE_NAMES, redis_client
+
+
+def main() -> int:
+    """Run one worker until it is told to stop (SIGINT/SIGTERM: finish the current job, then exit)."""
+    config = Config.from_env()
+    config.require_urls()
+    configure_logging(config.log_level)
+    connection = redis_client(config.redis_url or "", timeout=30)
+    worker = Worker(list(QUEUE_NAMES), connection=connection)
+    logging.getLogger(__name__).info("worker starting", extra={"queues": list(QUEUE_NAMES)})
+    # logging_level=None keeps our JSON handler instead of RQ's own colour formatter.
+    worker.work(with_scheduler=True, logging_level=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
