@@ -1,6 +1,7 @@
 """The Flask app factory: `create_app(config)` wires config, logging, connections, errors and faces."""
 from __future__ import annotations
 
+import atexit
 import logging
 import re
 import time
@@ -67,11 +68,14 @@ def create_app(config: Config | None = None) -> Flask:
         configure_logging(config.log_level)
     app = Flask(__name__)
     app.config.update(TESTING=config.testing, MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_SORT_KEYS=False)
-    app.extensions["wo"] = Services(
+    svc = Services(
         config=config,
         pool=make_pool(config.database_url or "", config.db_pool_min, config.db_pool_max),
         redis=redis_client(config.redis_url or "", timeout=config.ready_timeout),
     )
+    app.extensions["wo"] = svc
+    # Close the pool while the interpreter is still whole; left to __del__ it trips over gevent at exit.
+    atexit.register(svc.close)
     _install_request_ids(app)
     _limit_body_size(app)
     register_error_handlers(app)
