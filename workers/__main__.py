@@ -7,11 +7,10 @@ from __future__ import annotations
 import logging
 import sys
 
-from rq import Worker
-
 from server.config import Config
 from server.logs import configure_logging
 from server.queue import QUEUE_NAMES, redis_client
+from workers.runner import JobWorker
 
 
 def main() -> int:
@@ -20,7 +19,7 @@ def main() -> int:
     config.require_urls()
     configure_logging(config.log_level)
     connection = redis_client(config.redis_url or "", timeout=30)
-    worker = Worker(list(QUEUE_NAMES), connection=connection)
+    worker = JobWorker(list(QUEUE_NAMES), connection=connection)
     logging.getLogger(__name__).info("worker starting", extra={"queues": list(QUEUE_NAMES)})
     # logging_level=None keeps our JSON handler instead of RQ's own colour formatter.
     worker.work(with_scheduler=True, logging_level=None)
