@@ -51,6 +51,16 @@ def _file_not_found(file_id: str) -> errors.ApiError:
                            location_type="parameter")
 
 
+def _root(drive: DriveStore, owner: str) -> DriveFile:
+    """The synthesized "My Drive" folder (files.get('root'))."""
+    me = {"kind": "drive#user", "displayName": owner.split("@")[0], "me": True,
+          "permissionId": permission_id_for(owner), "emailAddress": owner}
+    return DriveFile({"kind": "drive#file", "id": drive.root_id, "name": "My Drive", "mimeType": FOLDER,
+                      "starred": False, "trashed": False, "explicitlyTrashed": False, "spaces": ["drive"],
+                      "version": "1", "webViewLink": f"https://drive.google.com/drive/folders/{drive.root_id}",
+                      "owners": [me], "ownedByMe": True, "shared": False})
+
+
 def _file(drive: DriveStore, file_id: str) -> DriveFile:
     df = drive.files.get(file_id)
     if df is None:
@@ -94,8 +104,8 @@ def normalize_permission(perm: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def normalize_file(file: dict[str, Any], owner: str, permissions: list[dict[str, Any]], now: str
-                   ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def normalize_file(file: dict[str, Any], owner: str, permissions: list[dict[str, Any]], now: str,
+                   root_id: str = "root") -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Fill the File fields Drive computes (kind, owners, links, flags) and make sure an owner permission exists."""
     f = copy.deepcopy(file)
     fid = f["id"]
@@ -104,12 +114,17 @@ def normalize_file(file: dict[str, Any], owner: str, permissions: list[dict[str,
     f.setdefault("starred", False)
     f.setdefault("trashed", False)
     f.setdefault("explicitlyTrashed", bool(f.get("trashed")))
-    f.setdefault("parents", ["root"])
+    f.setdefault("parents", [root_id])
+    f["parents"] = [root_id if p == "root" else p for p in f["parents"]]
     f.setdefault("spaces", ["drive"])
     f.setdefault("version", "1")
     prefix = WEB_PREFIX.get(f["mimeType"])
-    f.setdefault("webViewLink", f"https://docs.google.com/{prefix}/d/{fid}/edit?usp=drivesdk" if prefix
-                 else f"https://drive.google.com/file/d/{fid}/view?usp=drivesdk")
+    if prefix:
+        f.setdefault("webViewLink", f"https://docs.google.com/{prefix}/d/{fid}/edit?usp=drivesdk")
+    elif f["mimeType"] == FOLDER:
+        f.setdefault("webViewLink", f"https://drive.google.com/drive/folders/{fid}")
+    else:
+        f.setdefault("webViewLink", f"https://drive.google.com/file/d/{fid}/view?usp=drivesdk")
     f.setdefault("iconLink", f"https://drive-thirdparty.googleusercontent.com/16/type/{f['mimeType']}")
     f.setdefault("createdTime", now)
     f.setdefault("modifiedTime", f["createdTime"])
@@ -193,7 +208,7 @@ def list_files(user: User) -> Response:
     token = request.args.get("pageToken")
     offset = int(decode_token(token).get("o", 0)) if token else 0
     with get_state().lock:
-        files = [df for df in user.drive.files.values() if q is None or drive_match(q, df, user.email)]
+        files = [df for df in user.drive.files.values() if q is None or drive_match(q, df, user.email, user.drive.root_id)]
         files.sort(key=lambda df: df.file["id"])
         files = _sort(files, order)
         page = files[offset:offset + size]
@@ -210,6 +225,8 @@ def list_files(user: User) -> Response:
 @api_method("drive.files.get")
 def get_file(user: User, fileId: str) -> Response:
     with get_state().lock:
+        if fileId in ("root", user.drive.root_id) and fileId not in user.drive.files:
+            return respond(_root(user.drive, user.email).file, FILE_DEFAULT)
         df = _file(user.drive, fileId)
         if request.args.get("alt") == "media":
             if df.file.get("mimeType", "").startswith("application/vnd.google-apps."):
@@ -268,7 +285,7 @@ def create_file(user: User) -> Response:
         meta.setdefault("mimeType", "application/octet-stream")
         now = rfc3339(st.clock.now())
         meta["createdTime"] = meta["modifiedTime"] = now
-        file, perms = normalize_file(meta, user.email, [], now)
+        file, perms = normalize_file(meta, user.email, [], now, user.drive.root_id)
         df = DriveFile(file, "", perms)
         user.drive.files[fid] = df
         touch(st, user.drive, df, modified=False)

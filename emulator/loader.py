@@ -87,7 +87,7 @@ def load_files(state: State, email: str, files: Iterable[dict[str, Any]], *, log
         f = item.get("file") if isinstance(item, dict) else None
         if not isinstance(f, dict) or not f.get("id"):
             raise LoaderError("file entry needs a 'file' resource with an id")
-        file, perms = normalize_file(f, user.email, list(item.get("permissions") or []), now)
+        file, perms = normalize_file(f, user.email, list(item.get("permissions") or []), now, user.drive.root_id)
         user.drive.files[file["id"]] = DriveFile(file, str(item.get("text") or ""), perms)
         if log_changes:
             user.drive.log_change(file["id"], now)
@@ -109,6 +109,9 @@ def load_demo(state: State) -> dict[str, Any]:
     data = demo.load_demo()
     email = _field(data, "user_email")
     with state.lock:
+        root = getattr(data, "root_folder_id", None) if not isinstance(data, dict) else data.get("root_folder_id")
+        if root:
+            state.ensure_user(email).drive.root_id = root
         counts = {
             "user": email,
             "messages": load_messages(state, email, _field(data, "messages")),

@@ -527,14 +527,14 @@ _TIME_FIELDS = {"modifiedtime": "modifiedTime", "createdtime": "createdTime",
                 "viewedbymetime": "viewedByMeTime", "sharedwithmetime": "sharedWithMeTime"}
 
 
-def drive_match(node: Any, df: Any, user_email: str) -> bool:
-    """Evaluate a parsed Drive query against a DriveFile."""
+def drive_match(node: Any, df: Any, user_email: str, root_id: str = "root") -> bool:
+    """Evaluate a parsed Drive query against a DriveFile (``root_id``: the id 'root' stands for)."""
     if isinstance(node, And):
-        return all(drive_match(i, df, user_email) for i in node.items)
+        return all(drive_match(i, df, user_email, root_id) for i in node.items)
     if isinstance(node, Or):
-        return any(drive_match(i, df, user_email) for i in node.items)
+        return any(drive_match(i, df, user_email, root_id) for i in node.items)
     if isinstance(node, Not):
-        return not drive_match(node.item, df, user_email)
+        return not drive_match(node.item, df, user_email, root_id)
     f = df.file
     fld, op, v = node.field, node.op, node.value
     if fld == "name":
@@ -564,8 +564,8 @@ def drive_match(node: Any, df: Any, user_email: str) -> bool:
     if op == "in":
         target = user_email if v.lower() == "me" else v.lower()
         if fld == "parents":
-            parents = f.get("parents") or ["root"]
-            return v in parents or (v == "root" and parents == ["root"])
+            parents = f.get("parents") or [root_id]
+            return (root_id if v == "root" else v) in parents or v in parents
         if fld == "owners":
             return any(o.get("emailAddress", "").lower() == target for o in f.get("owners", []))
         roles = {"writers": {"owner", "organizer", "fileOrganizer", "writer"},

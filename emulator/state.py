@@ -306,6 +306,8 @@ class DriveStore:
     """A user's Drive: files and the change log that changes.list pages through."""
 
     def __init__(self) -> None:
+        # Id of "My Drive"; 'root' in queries and files.get('root') resolve to it.
+        self.root_id = "0A" + secrets.token_urlsafe(13)[:17]
         self.files: dict[str, DriveFile] = {}
         self.changes: list[dict[str, Any]] = []  # {"id": int, "fileId", "time", "removed"}
         self.next_change = 1
@@ -519,6 +521,7 @@ class State:
                               for f in u.drive.files.values()],
                     "changes": u.drive.changes,
                     "nextChange": u.drive.next_change,
+                    "rootId": u.drive.root_id,
                 },
             }
         return {
@@ -565,6 +568,7 @@ class State:
                 u.drive.files[fd["file"]["id"]] = DriveFile(fd["file"], fd.get("text", ""), fd.get("permissions", []))
             u.drive.changes = list(drv.get("changes", []))
             u.drive.next_change = int(drv.get("nextChange", len(u.drive.changes) + 1))
+            u.drive.root_id = drv.get("rootId", u.drive.root_id)
         self.dirty = False
 
     def save_snapshot(self, path: str) -> None:
