@@ -47,6 +47,11 @@ class Config:
     port: int = 8080
     log_level: str = "INFO"
     embedding_dim: int = 384
+    embedding_provider: str = "local"  # "local" (MiniLM ONNX) or "openai"
+    embedding_model: str = "text-embedding-3-small"  # used by the openai provider
+    embedding_threads: int = 0  # onnxruntime intra-op threads; 0 = one per core
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None  # a compatible endpoint or a local stand-in (tests)
     db_pool_min: int = 1
     db_pool_max: int = 10
     # Seconds a readiness probe waits for PostgreSQL or Redis before calling it down.
@@ -61,6 +66,9 @@ class Config:
         level = (_str(env, "LOG_LEVEL", "INFO") or "INFO").upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+        provider = (_str(env, "EMBEDDING_PROVIDER", "local") or "local").lower()
+        if provider not in {"local", "openai"}:
+            raise ConfigError(f"EMBEDDING_PROVIDER must be local or openai, got {provider!r}")
         return cls(
             database_url=_str(env, "DATABASE_URL"),
             redis_url=_str(env, "REDIS_URL"),
@@ -68,7 +76,12 @@ class Config:
             host=_str(env, "HOST", "127.0.0.1") or "127.0.0.1",
             port=_int(env, "PORT", 8080, 1, 65535),
             log_level=level,
-            embedding_dim=_int(env, "EMBEDDING_DIM", 384, 1, 16000),
+            embedding_dim=_int(env, "EMBEDDING_DIM", 384, 1, 2000),
+            embedding_provider=provider,
+            embedding_model=_str(env, "EMBEDDING_MODEL", "text-embedding-3-small") or "",
+            embedding_threads=_int(env, "EMBEDDING_THREADS", 0, 0, 64),
+            openai_api_key=_str(env, "OPENAI_API_KEY"),
+            openai_base_url=_str(env, "OPENAI_BASE_URL"),
             db_pool_min=_int(env, "DB_POOL_MIN", 1, 0, 1000),
             db_pool_max=_int(env, "DB_POOL_MAX", 10, 1, 1000),
         )
