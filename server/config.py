@@ -52,6 +52,7 @@ class Config:
     embedding_threads: int = 0  # onnxruntime intra-op threads; 0 = one per core
     openai_api_key: str | None = None
     openai_base_url: str | None = None  # a compatible endpoint or a local stand-in (tests)
+    token_encryption_key: str | None = None  # urlsafe base64 of 32 bytes; the demo makes one under DATA_DIR
     db_pool_min: int = 1
     db_pool_max: int = 10
     # Seconds a readiness probe waits for PostgreSQL or Redis before calling it down.
@@ -82,6 +83,7 @@ class Config:
             embedding_threads=_int(env, "EMBEDDING_THREADS", 0, 0, 64),
             openai_api_key=_str(env, "OPENAI_API_KEY"),
             openai_base_url=_str(env, "OPENAI_BASE_URL"),
+            token_encryption_key=_str(env, "TOKEN_ENCRYPTION_KEY"),
             db_pool_min=_int(env, "DB_POOL_MIN", 1, 0, 1000),
             db_pool_max=_int(env, "DB_POOL_MAX", 10, 1, 1000),
         )

@@ -332,8 +332,11 @@ def infrastructure(config: Config, fast: bool = False) -> Iterator[Config]:
 
 def _run_procfile(config: Config) -> int:
     """Run the Procfile with honcho until it exits or we are told to stop; returns its exit code."""
+    from server.crypto import demo_key
+
     env = dict(os.environ, DATABASE_URL=config.database_url or "", REDIS_URL=config.redis_url or "",
-               DATA_DIR=str(config.data_dir), HOST=config.host, PYTHONUNBUFFERED="1")
+               DATA_DIR=str(config.data_dir), HOST=config.host, PYTHONUNBUFFERED="1",
+               TOKEN_ENCRYPTION_KEY=config.token_encryption_key or demo_key(config.data_dir))
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     honcho = shutil.which("honcho", path=env["PATH"]) or "honcho"
     proc = subprocess.Popen([honcho, "start", "-f", str(REPO_ROOT / "Procfile"), "-d", str(REPO_ROOT),
