@@ -29,6 +29,7 @@ _HEADER_PARSER = BytesParser(policy=policy.compat32)
 _UNFOLD = re.compile(r"\r?\n[ \t]+")
 _WS = re.compile(r"\s+")
 _TAGS = re.compile(r"<[^>]*>")
+_INVISIBLE = re.compile(r"<(style|script|head)\b.*?</\1\s*>", re.S | re.I)
 SNIPPET_LEN = 200
 
 
@@ -173,8 +174,12 @@ def _charset_text(part: EmailMessage) -> str:
         return data.decode("utf-8", "replace")
 
 
-def extract_text(msg: EmailMessage) -> tuple[str, bool, list[str]]:
-    """Plain-text body (first text/plain, else tag-stripped text/html), has-attachment, filenames."""
+def extract_text(msg: EmailMessage) -> tuple[str, str, bool, list[str]]:
+    """(plain-text body, snippet source, has-attachment, filenames).
+
+    The body is the first text/plain part (else tag-stripped text/html); the snippet source prefers
+    the HTML rendering, which is what Gmail's snippets show (``cool *stuff*`` vs ``cool stuff``).
+    """
     plain: str | None = None
     html_text: str | None = None
     filenames: list[str] = []
@@ -188,9 +193,9 @@ def extract_text(msg: EmailMessage) -> tuple[str, bool, list[str]]:
         if ctype == "text/plain" and plain is None:
             plain = _charset_text(part)
         elif ctype == "text/html" and html_text is None:
-            html_text = html.unescape(_TAGS.sub(" ", _charset_text(part)))
+            html_text = html.unescape(_TAGS.sub(" ", _INVISIBLE.sub(" ", _charset_text(part))))
     text = plain if plain is not None else (html_text or "")
-    return text, bool(filenames), filenames
+    return text, html_text if html_text is not None else text, bool(filenames), filenames
 
 
 def make_snippet(text: str) -> str:
@@ -243,14 +248,14 @@ def compute_meta(raw: bytes) -> Meta:
         values = msg.get_all(name)
         return ", ".join(decode_header_value(v) for v in values) if values else ""
 
-    text, has_att, filenames = extract_text(msg)
+    text, snippet_src, has_att, filenames = extract_text(msg)
     from_, to, cc, bcc, subject = h("From"), h("To"), h("Cc"), h("Bcc"), h("Subject")
     doc = normalize_words(" ".join([subject, from_, to, cc, bcc, text, " ".join(filenames)]))
     return Meta(
         from_=from_, to=to, cc=cc, bcc=bcc, subject=subject, date=h("Date"),
         message_id=h("Message-ID").strip(), in_reply_to=h("In-Reply-To").strip(), references=h("References"),
         deliveredto=h("Delivered-To"), list_id=h("List-Id"),
-        text=text, snippet=make_snippet(text), has_attachment=has_att, filenames=filenames, search_doc=doc,
+        text=text, snippet=make_snippet(snippet_src), has_attachment=has_att, filenames=filenames, search_doc=doc,
     )
 
 
