@@ -167,6 +167,9 @@ def _resource(
 ) -> dict:
     owner_email = COLLEAGUES[owner]
     perms = permissions(owner_email, shares)
+    created_ts = _ts(created, key + "c")
+    # uploads are created and last modified at the same instant; never modified before created
+    modified_ts = created_ts if created == modified else max(created_ts, _ts(modified, key + "m"))
     res = {
         "kind": "drive#file",
         "id": fid,
@@ -176,8 +179,8 @@ def _resource(
         "trashed": False,
         "parents": [parent],
         "webViewLink": web_view_link(kind, fid),
-        "createdTime": _ts(created, key + "c"),
-        "modifiedTime": _ts(modified, key + "m"),
+        "createdTime": created_ts,
+        "modifiedTime": modified_ts,
         "owners": [_user(owner_email, owner_email == USER_EMAIL)],
         "lastModifyingUser": _user(owner_email, owner_email == USER_EMAIL),
         "ownedByMe": owner_email == USER_EMAIL,

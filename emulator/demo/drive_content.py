@@ -195,7 +195,7 @@ Actions
 - Annual security awareness training for everyone with CDE access: completed in the Data Security and Compliance Training on 2 August.
 """),
     F("gw-sequence-png", "checkout-sequence-diagram.png", "png", "payments", "santiago",
-      "2023-08-07 15:31", "2023-08-07 15:31", "w:sam domain:r", "", size=184_532,
+      "2023-07-27 15:31", "2023-07-27 15:31", "w:sam domain:r", "", size=184_532,
       desc="Sequence diagram: storefront -> checkout-api -> vault -> Ledgerline"),
     F("webhook-postmortem", "Postmortem: Sandbox webhook delays 18 Oct 2023", "doc", "payments", "leila",
       "2023-10-19 09:30", "2023-10-24 11:50", "w:sam r:santiago r:dmitri r:kofi", text="""Postmortem - sandbox webhook delays, 18 October 2023
@@ -774,6 +774,40 @@ Status: implemented behind a feature flag; responsive profile page UI in progres
 2023-12-04,Raj Patel,Aisha Chen,Santiago Martinez,
 2023-12-11,Dmitri Ivanov,Olga Petrova,Leila Azizi,Change freeze starts 11 Dec
 2023-12-18,Kofi Mensah,Luis Ortiz,Dmitri Ivanov,Holiday cover - double pay
+"""),
+    F("storefront-checklist", "Storefront 3.0 — Release Checklist", "doc", "engineering", "luis",
+      "2023-07-03 09:30", "2023-07-31 18:05", "domain:c w:sam w:kofi w:yuki", text="""Storefront 3.0 release checklist
+Release manager: Luis Ortiz. Target release: Monday 14 August 2023, staged by merchant size.
+
+Code and quality
+- Feature freeze on 28 July; only release blockers merged after that (5 merged, 2 deferred to 3.0.1)
+- Regression suite green on staging for 5 consecutive days
+- Lighthouse performance score >= 85 on the three default themes (Aurora 91, Boutique 88, Market 86)
+- Homepage hero alignment verified on Chrome, Firefox, Safari and Edge at 1024-1280 px (Kofi)
+
+Rollout
+- Wave 1 (14 Aug): 50 small merchants who opted in to early access
+- Wave 2 (21 Aug): all merchants without custom themes
+- Wave 3 (4 Sep): custom themes, after the theme compatibility report
+- Rollback: per-merchant feature flag; the 2.x storefront stays deployed until 30 September
+
+Communication
+- Release notes and a 3-minute walkthrough video (Yuki) - merchants asked for a video after the 2.9 release
+- Support briefing on 10 August: known issues list and macros for the top five questions
+
+Sign-off: Luis (engineering), Yuki (customer success), Sam (product) - all signed 31 July.
+"""),
+    F("okrs-q3", "Q3 2023 OKRs — Product & Engineering", "sheet", "notes", "sam",
+      "2023-06-26 10:00", "2023-07-14 16:20", "domain:r", text="""Objective,Key result,Owner,Target,Status mid-July,Confidence
+Ship Storefront 3.0,Release to all merchants without custom themes,Luis Ortiz,by 21 Aug,On track,High
+Ship Storefront 3.0,Median storefront page load,Luis Ortiz,< 1.6 s,1.5 s on staging,High
+Build Atlas Pay prototype,Cards with 3-D Secure 2 working in the sandbox,Santiago Martinez,by 31 Aug,Card flow done; 3DS in progress,Medium
+Build Atlas Pay prototype,Sign an acquirer agreement,Sam,by 15 Aug,Ledgerline preferred; legal review,Medium
+Build Atlas Pay prototype,PCI DSS scope documented,Amir Ali,by 30 Sep,Draft,Medium
+Happier merchants,NPS,Yuki Tanaka,>= 45,43,Medium
+Happier merchants,Median first support response,Yuki Tanaka,< 45 min,41 min,High
+Healthy platform,Uptime,Dmitri Ivanov,99.9%,99.97%,High
+Healthy platform,Mean time to recovery,Dmitri Ivanov,< 60 min,71 min,Low
 """),
     F("tech-roundup", "Quarterly Tech Roundup \u2014 Q3 2023", "slides", "engineering", "luis",
       "2023-10-04 10:00", "2023-10-13 16:30", "domain:r w:sam w:yuki w:dmitri", text="""Slide 1: Quarterly tech roundup - Q3 2023
