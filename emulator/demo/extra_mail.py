@@ -1018,7 +1018,7 @@ Northbank""",
 
 # --------------------------------------------------------------------------- build
 def _quote(prev: Mail) -> str:
-    when = prev.when.strftime("%a, %d %b %Y at %H:%M").replace(" 0", " ")
+    when = f"{prev.when:%a}, {prev.when.day} {prev.when:%b %Y} at {prev.when:%H:%M}"
     quoted = "\n".join(("> " + line) if line else ">" for line in prev.text.split("\n"))
     return f"\n\nOn {when}, {prev.frm[0]} <{prev.frm[1]}> wrote:\n{quoted}\n"
 
