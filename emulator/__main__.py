@@ -78,14 +78,32 @@ def build_app(config: Config, clock: str | None = None) -> Any:
     return app
 
 
-def save_on_exit() -> None:
-    """Write the snapshot one last time (gunicorn worker_exit hook / werkzeug shutdown)."""
-    if _STATE is not None and _STATE.config.snapshot:
+def save_on_exit(only_if_dirty: bool = False) -> None:
+    """Write the snapshot one last time (gunicorn SIGTERM/worker_exit hooks, werkzeug shutdown)."""
+    if _STATE is not None and _STATE.config.snapshot and (_STATE.dirty or not only_if_dirty):
         try:
             _STATE.save_snapshot(_STATE.config.snapshot)
             log.info("snapshot saved to %s", _STATE.config.snapshot)
         except OSError as exc:
             log.warning("final snapshot failed: %r", exc)
+
+
+def _save_on_sigterm(worker: Any) -> None:
+    """Save the snapshot as soon as the worker is told to stop.
+
+    The arbiter kills a worker that is still draining keep-alive connections when the graceful
+    timeout ends, before ``worker_exit`` could run; so start saving (in a greenlet, never inside
+    the signal handler itself) the moment SIGTERM arrives.
+    """
+    original = worker.handle_exit
+
+    def on_term(signum: int, frame: Any) -> None:
+        import threading
+
+        threading.Thread(target=save_on_exit, name="emulator-final-snapshot").start()
+        original(signum, frame)
+
+    signal.signal(signal.SIGTERM, on_term)
 
 
 def run_gunicorn(config: Config, args: argparse.Namespace) -> None:
@@ -100,10 +118,11 @@ def run_gunicorn(config: Config, args: argparse.Namespace) -> None:
                 "worker_class": "gevent",
                 "worker_connections": 1000,
                 "timeout": 0,  # long data loads must not get the only worker killed
-                "graceful_timeout": 10,
-                "keepalive": 75,
+                "graceful_timeout": 5,
+                "keepalive": 15,
                 "accesslog": "-" if args.access_log else None,
-                "worker_exit": lambda arbiter, worker: save_on_exit(),
+                "post_worker_init": _save_on_sigterm,
+                "worker_exit": lambda arbiter, worker: save_on_exit(only_if_dirty=True),
                 "proc_name": "workspace-emulator",
             }
             if "control_socket_disable" in self.cfg.settings:

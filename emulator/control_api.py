@@ -192,6 +192,7 @@ def reset() -> Response:
     with st.lock:
         st.reset()
         PAYLOADS.clear()
+        current_app.extensions["emulator.push"].log.clear()
     return json_response({"ok": True})
 
 
