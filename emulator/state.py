@@ -154,7 +154,6 @@ class Mailbox:
 
     def _invalidate(self) -> None:
         self._order = None
-        self._msgid_threads = None
 
     # -- history ------------------------------------------------------------------------------
     def record(self, **changes: Any) -> int:
@@ -182,6 +181,10 @@ class Mailbox:
         if "INBOX" in msg.labels:
             msg.had_inbox = True
         self._invalidate()
+        if self._msgid_threads is not None:  # keep the reply index current instead of rebuilding it
+            mid = msg.meta().message_id
+            if mid:
+                self._msgid_threads[mid] = msg.thread_id
         if record:
             ref = msg.ref()
             msg.history_id = self.record(messages=[msg.ref(False)], messagesAdded=[{"message": ref}])
@@ -233,7 +236,7 @@ class Mailbox:
                     self._msgid_threads[mid] = m.thread_id
         for ref in reversed(wanted):
             tid = self._msgid_threads.get(ref)
-            if tid is not None:
+            if tid is not None and tid in self.threads:  # deleted messages leave stale entries
                 return tid
         return None
 
