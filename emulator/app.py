@@ -31,16 +31,23 @@ def _http_error(exc: HTTPException) -> Response:
 
 
 def _start_snapshotter(state: State, path: str, interval: float) -> None:
-    """Save the snapshot every ``interval`` seconds while there are unsaved changes."""
+    """Save the snapshot every ``interval`` seconds while there are unsaved changes.
+
+    Big worlds take long to serialise (and hold the lock meanwhile), so the pause between saves
+    grows to at least ten times the last save's duration.
+    """
 
     def loop() -> None:
+        pause = interval
         while True:
-            time.sleep(interval)
+            time.sleep(pause)
             if state.dirty:
+                started = time.monotonic()
                 try:
                     state.save_snapshot(path)
                 except OSError as exc:
                     log.warning("snapshot to %s failed: %r", path, exc)
+                pause = max(interval, 10 * (time.monotonic() - started))
 
     threading.Thread(target=loop, name="emulator-snapshot", daemon=True).start()
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, request
 
 from . import errors
-from .common import api_method, arg_bool, arg_int, decode_token, encode_token, get_state, json_body
+from .common import api_method, arg_bool, arg_int, decode_token, encode_token, get_state, json_body, token_int
 from .state import CalendarStore, State, User, parse_rfc3339, rfc3339
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar/v3")
@@ -268,10 +268,10 @@ def list_events(user: User, calendarId: str) -> dict[str, Any]:
         cal = _calendar(user, calendarId)
         tz = cal.time_zone
         page_state = decode_token(token) if token else {}
-        snap_seq = int(page_state.get("s", cal.seq))
-        offset = int(page_state.get("o", 0))
+        snap_seq = token_int(token, "s", cal.seq)
+        offset = token_int(token, "o")
         items: list[dict[str, Any]]
-        since: int | None = page_state.get("y") if token else None
+        since: int | None = token_int(token, "y") if token and "y" in page_state else None
         if sync_token and since is None:
             since = _check_sync_token(st, cal, sync_token)
         if since is not None:
@@ -354,7 +354,7 @@ def list_instances(user: User, calendarId: str, eventId: str) -> dict[str, Any]:
         if ev is None:
             raise _not_found()
         items = list(instances(ev, cal.time_zone, lo, hi)) if ev.get("recurrence") else [ev]
-        offset = int(decode_token(token).get("o", 0)) if token else 0
+        offset = token_int(token, "o")
         out: dict[str, Any] = {"kind": "calendar#events", "etag": f'"p{cal.seq}"', "summary": cal.summary,
                                "updated": ev.get("updated"), "timeZone": cal.time_zone, "accessRole": "owner",
                                "defaultReminders": [{"method": "popup", "minutes": 10}]}

@@ -156,6 +156,16 @@ def decode_token(token: str, name: str = "pageToken") -> dict[str, Any]:
         raise errors.invalid_parameter(name, "Invalid page token." if name == "pageToken" else "Invalid Value") from exc
 
 
+def token_int(token: str | None, key: str, default: int = 0, name: str = "pageToken") -> int:
+    """An integer carried in a page token (``default`` without a token); garbage is a 400."""
+    if not token:
+        return default
+    value = decode_token(token, name).get(key, default)
+    if not isinstance(value, int) or value < 0:
+        raise errors.invalid_parameter(name, "Invalid page token.")
+    return value
+
+
 def current_user() -> User:
     """The authenticated user of this request."""
     return g.user

@@ -18,7 +18,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from . import errors
-from .common import api_method, arg_int, decode_token, encode_token, get_state, json_body, respond
+from .common import api_method, arg_int, encode_token, get_state, json_body, respond, token_int
 from .query import QueryError, drive_match, parse_drive
 from .state import DriveFile, DriveStore, State, User, rfc3339
 
@@ -205,8 +205,7 @@ def list_files(user: User) -> Response:
         raise errors.invalid_parameter("q", "Invalid Value") from exc
     size = arg_int("pageSize", 100, 1, 1000)
     order = _order_key(request.args.get("orderBy") or "modifiedTime desc")
-    token = request.args.get("pageToken")
-    offset = int(decode_token(token).get("o", 0)) if token else 0
+    offset = token_int(request.args.get("pageToken"), "o")
     with get_state().lock:
         files = [df for df in user.drive.files.values() if q is None or drive_match(q, df, user.email, user.drive.root_id)]
         files.sort(key=lambda df: df.file["id"])
@@ -301,7 +300,7 @@ def update_file(user: User, fileId: str) -> Response:
         df = _file(user.drive, fileId)
         bad = [k for k in body if k not in _WRITABLE and k not in ("kind", "id")]
         if bad:
-            raise errors.ApiError(403, f"The resource body includes fields which are not directly writable.",
+            raise errors.ApiError(403, "The resource body includes fields which are not directly writable.",
                                   "fieldNotWritable")
         for key, value in body.items():
             if key in _WRITABLE:
@@ -334,8 +333,7 @@ def delete_file(user: User, fileId: str) -> None:
 @api_method("drive.permissions.list")
 def list_permissions(user: User, fileId: str) -> Response:
     size = arg_int("pageSize", 100, 1, 100)
-    token = request.args.get("pageToken")
-    offset = int(decode_token(token).get("o", 0)) if token else 0
+    offset = token_int(request.args.get("pageToken"), "o")
     with get_state().lock:
         perms = _file(user.drive, fileId).permissions
         out: dict[str, Any] = {"kind": "drive#permissionList"}

@@ -132,17 +132,20 @@ def gone(message: str, reason: str) -> ApiError:
 
 
 def fault_error(code: int, retry_after: float | None = None) -> ApiError:
-    """The canned errors injected by the fault control endpoint."""
+    """The canned errors injected by the fault control endpoint (``Retry-After`` when given)."""
     if code == 429:
-        headers = {"Retry-After": str(int(retry_after))} if retry_after is not None else {}
-        return ApiError(429, "Resource has been exhausted (e.g. check quota).", "rateLimitExceeded",
-                        error_message="User-rate limit exceeded.", headers=headers)
-    if code == 401:
-        return unauthenticated()
-    if code == 503:
-        return ApiError(503, "The service is currently unavailable.", "backendError")
-    if code == 500:
-        return ApiError(500, "Internal error encountered.", "backendError")
-    if code == 403:
-        return ApiError(403, "User-rate limit exceeded.", "userRateLimitExceeded")
-    return ApiError(code, "Injected fault.", "backendError")
+        err = ApiError(429, "Resource has been exhausted (e.g. check quota).", "rateLimitExceeded",
+                       error_message="User-rate limit exceeded.")
+    elif code == 401:
+        err = unauthenticated()
+    elif code == 503:
+        err = ApiError(503, "The service is currently unavailable.", "backendError")
+    elif code == 500:
+        err = ApiError(500, "Internal error encountered.", "backendError")
+    elif code == 403:
+        err = ApiError(403, "User-rate limit exceeded.", "userRateLimitExceeded")
+    else:
+        err = ApiError(code, "Injected fault.", "backendError")
+    if retry_after is not None:
+        err.headers["Retry-After"] = str(max(0, int(round(retry_after))))
+    return err

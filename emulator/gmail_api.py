@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, request
 
 from . import errors, mime
-from .common import api_method, arg_bool, arg_int, decode_token, encode_token, get_state, json_body
+from .common import api_method, arg_bool, arg_int, encode_token, get_state, json_body, token_int
 from .query import GmailContext, QueryError, gmail_match, mentions_spam_trash, parse_gmail
 from .state import MODIFIABLE_SYSTEM_LABELS, SYSTEM_LABELS, Mailbox, Message, State, User
 
@@ -105,8 +105,7 @@ def _filtered(st: State, user: User, q: Any, label_ids: list[str], include_spam_
 
 def _page(items: list[Any], default: int, hi: int) -> tuple[list[Any], str | None]:
     size = arg_int("maxResults", default, 1, hi)
-    token = request.args.get("pageToken")
-    offset = int(decode_token(token).get("o", 0)) if token else 0
+    offset = token_int(request.args.get("pageToken"), "o")
     page = items[offset:offset + size]
     nxt = encode_token({"o": offset + size}) if offset + size < len(items) else None
     return page, nxt
@@ -730,8 +729,7 @@ def list_history(user: User, userId: str) -> dict[str, Any]:
         box = user.mailbox
         if start < box.history_floor:
             raise errors.not_found()
-        token = request.args.get("pageToken")
-        after = int(decode_token(token).get("h", start)) if token else start
+        after = token_int(request.args.get("pageToken"), "h", start)
         out_records: list[dict[str, Any]] = []
         last_id = after
         more = False

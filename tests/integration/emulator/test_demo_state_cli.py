@@ -194,7 +194,7 @@ def test_cli_serves_demo_and_saves_snapshot_on_exit(tmp_path, server_kind):
         gmail = build_service("gmail", url, tokens)
         assert gmail.users().getProfile(userId="me").execute()["messagesTotal"] > 500
         assert requests.get(url + "/_emulator/clock").json()["now"] == "2023-11-30T00:00:00.000Z"
-        requests.post(url + f"/_emulator/users/sam@atlas.com/messages",
+        requests.post(url + "/_emulator/users/sam@atlas.com/messages",
                       json={"from": "cli@test", "subject": "persist me", "body": "x"}).raise_for_status()
     finally:
         proc.send_signal(signal.SIGTERM)
