@@ -16,6 +16,7 @@ Drive: ``name contains|=|!=``, ``fullText contains``, ``mimeType =|!=|contains``
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -198,6 +199,12 @@ def _gmail_date(value: str, tz: timezone | ZoneInfo) -> datetime:
     raise QueryError(f"Invalid date '{value}' in query")
 
 
+@functools.lru_cache(maxsize=512)
+def _date_ms(value: str, tz: Any) -> float:
+    """Epoch ms of a query date (memoised: evaluated once per message otherwise)."""
+    return _gmail_date(value, tz).timestamp() * 1000
+
+
 _REL = re.compile(r"^(\d+)([dmy])$", re.I)
 _SIZE = re.compile(r"^(\d+)([kmKM]?)$")
 CATEGORIES = {"primary": "CATEGORY_PERSONAL", "personal": "CATEGORY_PERSONAL", "social": "CATEGORY_SOCIAL",
@@ -276,6 +283,11 @@ def _relative(now: datetime, value: str) -> datetime:
     return _months_ago(now, n if unit.lower() == "m" else 12 * n)
 
 
+@functools.lru_cache(maxsize=512)
+def _relative_ms(now: datetime, value: str) -> float:
+    return _relative(now, value).timestamp() * 1000
+
+
 def _size(value: str) -> int:
     n, unit = _SIZE.match(value).groups()
     return int(n) * {"": 1, "k": 1024, "m": 1024 * 1024}[unit.lower()]
@@ -304,13 +316,13 @@ def gmail_match(node: Any, msg: Any, ctx: GmailContext) -> bool:
     if op == "subject":
         return _words_match(mime.normalize_words(msg.meta().subject), v)
     if op in ("after", "newer"):
-        return msg.internal_date >= _gmail_date(v, ctx.tz).timestamp() * 1000
+        return msg.internal_date >= _date_ms(v, ctx.tz)
     if op in ("before", "older"):
-        return msg.internal_date < _gmail_date(v, ctx.tz).timestamp() * 1000
+        return msg.internal_date < _date_ms(v, ctx.tz)
     if op == "newer_than":
-        return msg.internal_date >= _relative(ctx.now, v).timestamp() * 1000
+        return msg.internal_date >= _relative_ms(ctx.now, v)
     if op == "older_than":
-        return msg.internal_date < _relative(ctx.now, v).timestamp() * 1000
+        return msg.internal_date < _relative_ms(ctx.now, v)
     if op == "label":
         lid = ctx.mailbox.label_by_name(v)
         return lid is not None and lid in msg.labels

@@ -203,3 +203,28 @@ def test_cli_serves_demo_and_saves_snapshot_on_exit(tmp_path, server_kind):
     raws = [m["raw"] for m in saved["users"]["sam@atlas.com"]["mailbox"]["messages"]]
     import base64
     assert any(b"persist me" in base64.b64decode(r) for r in raws)
+
+
+def test_real_scale_generator_and_user_isolation(emu):
+    out = emu.control.load(dataset="scale", users=3, messages=40)
+    assert out == {**out, "users": 3, "messages": 120}
+    tokens = {t["email"]: t for t in out["tokens"]}
+    users = sorted(e for e in tokens if e.endswith("@scale.example"))
+    a = build_service("gmail", emu.url, tokens[users[0]])
+    b = build_service("gmail", emu.url, tokens[users[1]])
+    a_ids = [m["id"] for m in a.users().messages().list(userId="me", maxResults=500,
+                                                       includeSpamTrash=True).execute()["messages"]]
+    assert len(a_ids) == 40
+    full = a.users().messages().get(userId="me", id=a_ids[0]).execute()
+    assert full["payload"]["headers"]
+    from googleapiclient.errors import HttpError
+
+    b_ids = {m["id"] for m in b.users().messages().list(userId="me", maxResults=500,
+                                                       includeSpamTrash=True).execute()["messages"]}
+    foreign = next(i for i in a_ids if i not in b_ids)
+    with pytest.raises(HttpError) as err:
+        b.users().messages().get(userId="me", id=foreign).execute()
+    assert err.value.resp.status == 404
+    with pytest.raises(HttpError) as err:
+        b.users().getProfile(userId=users[0]).execute()
+    assert err.value.resp.status == 403
