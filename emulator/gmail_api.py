@@ -354,10 +354,11 @@ def send_raw(st: State, user: User, raw: bytes, thread_id: str | None) -> Messag
         thread_id = box.thread_for_reply(meta2.in_reply_to, meta2.references)
     sent = st.deliver(user, raw, labels=labels, thread_id=thread_id)
     box.sent.append(sent.id)
+    delivered = mime.strip_bcc(raw)
     for addr in dict.fromkeys(recipients):
         other = st.get_user(addr)
         if other is not None and other is not user:
-            st.deliver(other, raw, labels=("INBOX", "UNREAD"))
+            st.deliver(other, delivered, labels=("INBOX", "UNREAD"))
     return sent
 
 

@@ -330,6 +330,16 @@ def ensure_headers(raw: bytes, *, sender: str, date: datetime) -> bytes:
     return extra + raw
 
 
+_BCC = re.compile(rb"^bcc:.*(?:\r?\n[ \t].*)*\r?\n", re.I | re.M)
+
+
+def strip_bcc(raw: bytes) -> bytes:
+    """The copy recipients get: the header block without Bcc (the sender's copy keeps it)."""
+    sep = b"\r\n\r\n" if b"\r\n\r\n" in raw else b"\n\n"
+    head, _, body = raw.partition(sep)
+    return _BCC.sub(b"", head + b"\n").rstrip(b"\r\n") + sep + body if _ else raw
+
+
 class PayloadCache:
     """Bounded LRU of parsed ``format=full`` payloads: parsing MIME dominates messages.get cost."""
 

@@ -8,7 +8,10 @@ import time
 import pytest
 import requests
 from google.auth.exceptions import RefreshError
+from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
+
+from emulator.testing import ValidatingHttp, api_endpoint, request_builder
 
 
 def error_of(exc: HttpError) -> dict:
@@ -64,12 +67,17 @@ def test_bad_parameters(emu):
 def test_unknown_route_and_missing_token_use_google_shape(emu):
     resp = requests.get(emu.url + "/gmail/v1/users/me/nothing-here")
     assert resp.status_code == 404 and resp.json()["error"]["status"] == "NOT_FOUND"
-    resp = requests.get(emu.url + "/gmail/v1/users/me/profile")
-    body = resp.json()["error"]
-    assert resp.status_code == 401 and body["status"] == "UNAUTHENTICATED"
+    # a client without credentials: no Authorization header at all
+    anonymous = build("gmail", "v1", http=ValidatingHttp(emu.validator), static_discovery=True,
+                      client_options={"api_endpoint": api_endpoint("gmail", emu.url)},
+                      requestBuilder=request_builder(emu.validator))
+    with pytest.raises(HttpError) as err:
+        anonymous.users().getProfile(userId="me").execute()
+    body = error_of(err.value)
+    assert err.value.resp.status == 401 and body["status"] == "UNAUTHENTICATED"
     assert body["errors"][0] == {"message": "Invalid Credentials", "domain": "global", "reason": "authError",
                                  "locationType": "header", "location": "Authorization"}
-    assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+    assert err.value.resp["www-authenticate"].startswith("Bearer")
 
 
 def test_token_endpoint_refresh_and_invalid_grant(emu):
@@ -102,13 +110,12 @@ def test_revoked_user_gets_invalid_grant(emu):
 
 def test_fault_429_with_retry_after_then_recovers(emu):
     emu.control.fault("gmail.users.getProfile", 429, count=2, retry_after=7)
-    resp = requests.get(emu.url + "/gmail/v1/users/me/profile",
-                        headers={"Authorization": f"Bearer {emu.tokens['access_token']}"})
-    assert resp.status_code == 429 and resp.headers["Retry-After"] == "7"
-    assert resp.json()["error"]["status"] == "RESOURCE_EXHAUSTED"
-    with pytest.raises(HttpError) as err:
-        emu.gmail.users().getProfile(userId="me").execute()
-    assert err.value.resp.status == 429
+    for _ in range(2):
+        with pytest.raises(HttpError) as err:
+            emu.gmail.users().getProfile(userId="me").execute()
+        assert err.value.resp.status == 429 and err.value.resp["retry-after"] == "7"
+        assert error_of(err.value)["status"] == "RESOURCE_EXHAUSTED"
+        assert error_of(err.value)["errors"][0]["reason"] == "rateLimitExceeded"
     assert emu.gmail.users().getProfile(userId="me").execute()["emailAddress"] == emu.email
 
 

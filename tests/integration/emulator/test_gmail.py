@@ -242,6 +242,16 @@ def test_send_delivers_to_local_user(emu):
     leila = emu.service("gmail", other)
     got = leila.users().messages().list(userId="me", q="from:sam is:unread").execute()
     assert len(got["messages"]) == 1
+    # a Bcc recipient gets the mail, without the Bcc header; the sender's copy keeps it
+    sent = emu.gmail.users().messages().send(userId="me", body={
+        "raw": raw_message("x@example.com", "Quiet copy", "fyi", Bcc="leila.azizi@atlas.com")}).execute()
+    copy = leila.users().messages().list(userId="me", q="subject:quiet").execute()["messages"][0]
+    names = {h["name"].lower() for h in leila.users().messages().get(
+        userId="me", id=copy["id"], format="metadata").execute()["payload"]["headers"]}
+    assert "bcc" not in names and "subject" in names
+    mine = emu.gmail.users().messages().get(userId="me", id=sent["id"], format="metadata",
+                                            metadataHeaders=["Bcc"]).execute()
+    assert mine["payload"]["headers"] == [{"name": "Bcc", "value": "leila.azizi@atlas.com"}]
 
 
 def test_drafts_create_send_and_resend_is_404(emu):
