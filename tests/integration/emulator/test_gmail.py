@@ -301,6 +301,8 @@ def test_history_after_send_and_label_changes(emu):
     assert [r["id"] for r in rest["history"]] == [hist["history"][3]["id"]]
     latest = emu.gmail.users().history().list(userId="me", startHistoryId=hist["historyId"]).execute()
     assert "history" not in latest
+    starred = emu.gmail.users().history().list(userId="me", startHistoryId=start, labelId="STARRED").execute()
+    assert [list(r)[-1] for r in starred["history"]] == ["labelsAdded", "messagesDeleted"]  # "old" was starred
 
 
 def test_history_older_than_retention_is_404(emu):
