@@ -29,7 +29,7 @@ from server.devinfra import free_port  # noqa: E402
 def one_start(data_dir: Path) -> float:
     """Seconds from launching the demo to /readyz 200; the demo is stopped before returning."""
     port = free_port()
-    env = {**os.environ, "DATA_DIR": str(data_dir), "PORT": str(port)}
+    env = {**os.environ, "DATA_DIR": str(data_dir), "PORT": str(port), "EMULATOR_PORT": str(free_port())}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     started = time.monotonic()
@@ -44,7 +44,7 @@ def one_start(data_dir: Path) -> float:
             try:
                 if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
                     return time.monotonic() - started
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # listening, but no worker booted yet
                 pass
             time.sleep(0.05)
     finally:

@@ -52,6 +52,10 @@ class Config:
     embedding_threads: int = 0  # onnxruntime intra-op threads; 0 = one per core
     openai_api_key: str | None = None
     openai_base_url: str | None = None  # a compatible endpoint or a local stand-in (tests)
+    # Google: unset base URL = Google itself; the demo points it at the local emulator.
+    google_api_base_url: str | None = None
+    google_token_uri: str | None = None  # unset = Google's, https://oauth2.googleapis.com/token
+    emulator_port: int = 8090  # where `make demo` runs the emulator
     token_encryption_key: str | None = None  # urlsafe base64 of 32 bytes; the demo makes one under DATA_DIR
     db_pool_min: int = 1
     db_pool_max: int = 10
@@ -84,6 +88,9 @@ class Config:
             openai_api_key=_str(env, "OPENAI_API_KEY"),
             openai_base_url=_str(env, "OPENAI_BASE_URL"),
             token_encryption_key=_str(env, "TOKEN_ENCRYPTION_KEY"),
+            google_api_base_url=_str(env, "GOOGLE_API_BASE_URL"),
+            google_token_uri=_str(env, "GOOGLE_TOKEN_URI"),
+            emulator_port=_int(env, "EMULATOR_PORT", 8090, 1, 65535),
             db_pool_min=_int(env, "DB_POOL_MIN", 1, 0, 1000),
             db_pool_max=_int(env, "DB_POOL_MAX", 10, 1, 1000),
         )

@@ -334,9 +334,17 @@ def _run_procfile(config: Config) -> int:
     """Run the Procfile with honcho until it exits or we are told to stop; returns its exit code."""
     from server.crypto import demo_key
 
+    emulator = f"http://127.0.0.1:{config.emulator_port}/"
     env = dict(os.environ, DATABASE_URL=config.database_url or "", REDIS_URL=config.redis_url or "",
                DATA_DIR=str(config.data_dir), HOST=config.host, PYTHONUNBUFFERED="1",
-               TOKEN_ENCRYPTION_KEY=config.token_encryption_key or demo_key(config.data_dir))
+               TOKEN_ENCRYPTION_KEY=config.token_encryption_key or demo_key(config.data_dir),
+               # The demo's Google is the local emulator, loaded with the demo data.
+               EMULATOR_PORT=str(config.emulator_port),
+               GOOGLE_API_BASE_URL=config.google_api_base_url or emulator,
+               GOOGLE_TOKEN_URI=config.google_token_uri or emulator + "token")
+    # The emulator's state (what the person did in the demo) survives restarts in a snapshot under DATA_DIR.
+    env.setdefault("EMULATOR_SNAPSHOT", str(config.data_dir / "emulator" / "state.json"))
+    (config.data_dir / "emulator").mkdir(parents=True, exist_ok=True)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     honcho = shutil.which("honcho", path=env["PATH"]) or "honcho"
     proc = subprocess.Popen([honcho, "start", "-f", str(REPO_ROOT / "Procfile"), "-d", str(REPO_ROOT),

@@ -1,11 +1,12 @@
 """`make demo`'s launcher end to end: ready within 60 s, gunicorn+gevent serving WebSockets, an RQ worker up,
-and nothing left running after Ctrl-C or SIGTERM."""
+the emulator loaded with the demo data, and nothing left running after Ctrl-C or SIGTERM."""
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -21,70 +22,99 @@ from server.devinfra import free_port
 pytestmark = pytest.mark.e2e
 
 
-def _leftovers(data_dir: Path, port: int) -> list[str]:
-    """Processes of this demo that still run: servers with its data dir, or anything bound to its port."""
+@dataclass
+class Demo:
+    proc: subprocess.Popen
+    data_dir: Path
+    port: int
+    emulator_port: int
+    log: Path
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
+
+
+def _start_demo(tmp_path: Path) -> Demo:
+    demo = Demo(None, tmp_path / "data", free_port(), free_port(), tmp_path / "demo.log")  # type: ignore[arg-type]
+    env = {**os.environ, "DATA_DIR": str(demo.data_dir), "PORT": str(demo.port), "WEB_CONCURRENCY": "1",
+           "EMULATOR_PORT": str(demo.emulator_port)}
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    demo.proc = subprocess.Popen([sys.executable, "-m", "server.devinfra", "demo"], cwd=REPO_ROOT, env=env,
+                                 stdout=open(demo.log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    return demo
+
+
+def _wait_ready(demo: Demo, limit: float = 60.0) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        assert demo.proc.poll() is None, demo.log_tail()
+        try:
+            if requests.get(f"http://127.0.0.1:{demo.port}/readyz", timeout=1).status_code == 200:
+                return time.monotonic() - started
+        except (requests.ConnectionError, requests.Timeout):  # listening, but no worker booted yet
+            pass
+        time.sleep(0.2)
+    raise AssertionError("not ready within 60 s:\n" + demo.log_tail())
+
+
+def _emulator_state(demo: Demo) -> dict:
+    """The emulator's state dump once it answers (it loads the demo data as it starts)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return requests.get(f"http://127.0.0.1:{demo.emulator_port}/_emulator/state", timeout=10).json()
+        except (requests.ConnectionError, requests.Timeout):
+            assert time.monotonic() < deadline, demo.log_tail()
+            time.sleep(0.2)
+
+
+def _leftovers(demo: Demo) -> list[str]:
+    """Processes of this demo that still run: servers with its data dir, or anything bound to its ports."""
+    marks = [str(demo.data_dir), f":{demo.port}", f"--port {demo.emulator_port}"]
     found = []
     for proc in psutil.process_iter(["pid", "cmdline"]):
         cmd = " ".join(proc.info["cmdline"] or [])
-        if str(data_dir) in cmd or f":{port}" in cmd:
+        if any(mark in cmd for mark in marks):
             found.append(f"{proc.info['pid']}: {cmd[:120]}")
     return found
 
 
-def _start_demo(tmp_path: Path) -> tuple[subprocess.Popen, Path, int]:
-    data_dir, port = tmp_path / "data", free_port()
-    env = {**os.environ, "DATA_DIR": str(data_dir), "PORT": str(port), "WEB_CONCURRENCY": "1"}
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    log = open(tmp_path / "demo.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "server.devinfra", "demo"], cwd=REPO_ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    return proc, data_dir, port
+def _tree(demo: Demo) -> list[psutil.Process]:
+    """Everything the demo runs: the launcher's descendants (honcho, gunicorn, rq, emulator) and the servers."""
+    pids = [int((demo.data_dir / "postgres" / "postmaster.pid").read_text().split()[0]),
+            int((demo.data_dir / "redis" / "redis.pid").read_text().strip())]
+    return psutil.Process(demo.proc.pid).children(recursive=True) + [psutil.Process(pid) for pid in pids]
 
 
-def _wait_ready(proc: subprocess.Popen, port: int, tmp_path: Path, limit: float = 60.0) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < limit:
-        assert proc.poll() is None, (tmp_path / "demo.log").read_text()[-3000:]
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return time.monotonic() - started
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("not ready within 60 s:\n" + (tmp_path / "demo.log").read_text()[-3000:])
-
-
-def _tree(proc: subprocess.Popen, data_dir: Path) -> list[psutil.Process]:
-    """Everything the demo runs: the launcher's descendants (honcho, gunicorn, rq) and the two servers."""
-    pids = [int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0]),
-            int((data_dir / "redis" / "redis.pid").read_text().strip())]
-    servers = [psutil.Process(pid) for pid in pids]
-    return psutil.Process(proc.pid).children(recursive=True) + servers
-
-
-def _wait_gone(proc: subprocess.Popen, tree: list[psutil.Process], data_dir: Path, port: int) -> list[str]:
-    proc.wait(60)
+def _stop_and_list_survivors(demo: Demo, tree: list[psutil.Process], sig: signal.Signals, group: bool) -> list[str]:
+    if group:
+        os.killpg(demo.proc.pid, sig)  # what Ctrl-C in a terminal does: the whole foreground group
+    else:
+        demo.proc.send_signal(sig)
+    demo.proc.wait(60)
     _gone, alive = psutil.wait_procs(tree, timeout=15)
-    return [f"{p.pid}: {' '.join(p.cmdline())[:120]}" for p in alive] + _leftovers(data_dir, port)
+    deadline = time.monotonic() + 10
+    while _leftovers(demo) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return [f"{p.pid}: {' '.join(p.cmdline())[:120]}" for p in alive] + _leftovers(demo)
 
 
 def test_demo_is_ready_serves_and_leaves_nothing_after_ctrl_c(tmp_path: Path) -> None:
-    proc, data_dir, port = _start_demo(tmp_path)
+    demo = _start_demo(tmp_path)
     try:
-        _wait_ready(proc, port, tmp_path)
-        tree = _tree(proc, data_dir)
-        assert len(tree) >= 5, tree  # honcho, gunicorn master + worker, rq worker, postgres, redis
-        ws = Client.connect(f"ws://127.0.0.1:{port}/ws")
+        _wait_ready(demo)
+        ws = Client.connect(f"ws://127.0.0.1:{demo.port}/ws")
         try:
             assert json.loads(ws.receive(timeout=5))["type"] == "hello"
             ws.send(json.dumps({"type": "ping"}))
             assert json.loads(ws.receive(timeout=5)) == {"type": "pong"}
         finally:
             ws.close()
-        missing = requests.get(f"http://127.0.0.1:{port}/missing", timeout=5)
+        missing = requests.get(f"http://127.0.0.1:{demo.port}/missing", timeout=5)
         assert missing.status_code == 404 and missing.json()["error"] == "not_found"
-        redis_port = (data_dir / "redis" / "port").read_text().strip()
+
+        redis_port = (demo.data_dir / "redis" / "port").read_text().strip()
         connection = redis.Redis.from_url(f"redis://127.0.0.1:{redis_port}/0")
         deadline = time.monotonic() + 20
         while not Worker.all(connection=connection) and time.monotonic() < deadline:
@@ -92,22 +122,28 @@ def test_demo_is_ready_serves_and_leaves_nothing_after_ctrl_c(tmp_path: Path) ->
         workers = Worker.all(connection=connection)
         assert workers and set(workers[0].queue_names()) == {"priority", "sync", "embed"}
         connection.close()
-        tree = _tree(proc, data_dir)  # now including the rq scheduler
-        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-        assert _wait_gone(proc, tree, data_dir, port) == []
+
+        sam = _emulator_state(demo)["users"]["sam@atlas.com"]
+        assert len(sam["messages"]) >= 500 and len(sam["calendars"]["primary"]) >= 300 and len(sam["files"]) >= 60
+
+        tree = _tree(demo)
+        # honcho, gunicorn master + worker, rq worker, emulator, postgres, redis (plus honcho's shells)
+        assert len(tree) >= 7, (tree, demo.log_tail())
+        survivors = _stop_and_list_survivors(demo, tree, signal.SIGINT, group=True)
+        assert survivors == [], (survivors, demo.log_tail())
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+        if demo.proc.poll() is None:
+            os.killpg(demo.proc.pid, signal.SIGKILL)
 
 
 def test_sigterm_to_the_launcher_alone_stops_everything(tmp_path: Path) -> None:
-    proc, data_dir, port = _start_demo(tmp_path)
+    demo = _start_demo(tmp_path)
     try:
-        _wait_ready(proc, port, tmp_path)
-        tree = _tree(proc, data_dir)
-        proc.send_signal(signal.SIGTERM)
-        assert _wait_gone(proc, tree, data_dir, port) == []
-        assert proc.returncode is not None
+        _wait_ready(demo)
+        _emulator_state(demo)
+        survivors = _stop_and_list_survivors(demo, _tree(demo), signal.SIGTERM, group=False)
+        assert survivors == [], (survivors, demo.log_tail())
+        assert demo.proc.returncode is not None
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+        if demo.proc.poll() is None:
+            os.killpg(demo.proc.pid, signal.SIGKILL)
