@@ -55,6 +55,8 @@ class Config:
     # Google: unset base URL = Google itself; the demo points it at the local emulator.
     google_api_base_url: str | None = None
     google_token_uri: str | None = None  # unset = Google's, https://oauth2.googleapis.com/token
+    google_client_id: str | None = None  # unset = demo mode (the emulator accepts any client)
+    google_client_secret: str | None = None
     emulator_port: int = 8090  # where `make demo` runs the emulator
     token_encryption_key: str | None = None  # urlsafe base64 of 32 bytes; the demo makes one under DATA_DIR
     db_pool_min: int = 1
@@ -90,10 +92,17 @@ class Config:
             token_encryption_key=_str(env, "TOKEN_ENCRYPTION_KEY"),
             google_api_base_url=_str(env, "GOOGLE_API_BASE_URL"),
             google_token_uri=_str(env, "GOOGLE_TOKEN_URI"),
+            google_client_id=_str(env, "GOOGLE_CLIENT_ID"),
+            google_client_secret=_str(env, "GOOGLE_CLIENT_SECRET"),
             emulator_port=_int(env, "EMULATOR_PORT", 8090, 1, 65535),
             db_pool_min=_int(env, "DB_POOL_MIN", 1, 0, 1000),
             db_pool_max=_int(env, "DB_POOL_MAX", 10, 1, 1000),
         )
+
+    @property
+    def demo_mode(self) -> bool:
+        """No Google OAuth client configured: the product runs against the emulator as the demo user."""
+        return not self.google_client_id
 
     def with_(self, **changes: object) -> "Config":
         """A copy with some fields changed (used by tests and the dev launcher)."""

@@ -1,0 +1,52 @@
+"""Enqueueing sync work so that duplicates collapse.
+
+A push, a click on "sync now" and the scheduler can all ask for the same (user, service) delta sync at once.
+At most one such job waits in the queue: a `pending` marker (SET NX, with a TTL as a safety net) is taken when
+the job is enqueued and released when the job *starts*, so a push that arrives while a sync is running still
+gets a sync after it (it may carry changes the running one has already passed).
+"""
+from __future__ import annotations
+
+import uuid
+
+import redis
+from rq import Queue, Retry
+from rq.job import Job
+
+SERVICES = ("gmail", "calendar", "drive")
+KINDS = ("delta", "full")
+# A queued job older than this is assumed lost (e.g. Redis flushed); the next request may enqueue again.
+PENDING_TTL_SECONDS = 3600
+JOB_TIMEOUT_SECONDS = {"delta": 600, "full": 6 * 3600}
+
+
+def pending_key(kind: str, user_id: uuid.UUID | str, service: str) -> str:
+    """The marker that says such a job is already waiting in a queue."""
+    return f"wo:pending:{kind}:{user_id}:{service}"
+
+
+def enqueue_sync(connection: redis.Redis, user_id: uuid.UUID | str, service: str, kind: str = "delta",
+                 queue: str = "sync") -> Job | None:
+    """Queue `kind` sync of `service` for the user unless one is already waiting; returns the new job or None."""
+    if service not in SERVICES or kind not in KINDS:
+        raise ValueError(f"unknown sync {kind!r} of {service!r}")
+    key = pending_key(kind, user_id, service)
+    if not connection.set(key, "1", nx=True, ex=PENDING_TTL_SECONDS):
+        return None
+    func = "workers.sync.run_delta_sync" if kind == "delta" else "workers.sync.run_full_sync"
+    try:
+        return Queue(queue, connection=connection).enqueue(
+            func, str(user_id), service,
+            job_timeout=JOB_TIMEOUT_SECONDS[kind],
+            # A crashed or killed worker's job is retried; the sync itself is idempotent.
+            retry=Retry(max=3, interval=[10, 60, 300]),
+            description=f"{kind} sync {service} {user_id}",
+        )
+    except Exception:
+        connection.delete(key)
+        raise
+
+
+def release_pending(connection: redis.Redis, kind: str, user_id: uuid.UUID | str, service: str) -> None:
+    """Called by a sync job as it starts: later requests for the same sync queue a new job."""
+    connection.delete(pending_key(kind, user_id, service))
