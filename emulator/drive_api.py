@@ -13,11 +13,13 @@ import hashlib
 import io
 import re
 import secrets
+import textwrap
 from typing import Any
 
 from flask import Blueprint, Response, request
 
 from . import errors
+from .demo._mime import make_pdf
 from .common import api_method, arg_int, encode_token, get_state, json_body, respond, token_int
 from .query import QueryError, drive_match, parse_drive
 from .state import DriveFile, DriveStore, State, User, rfc3339
@@ -152,6 +154,11 @@ def normalize_file(file: dict[str, Any], owner: str, permissions: list[dict[str,
     return out, perms
 
 
+def file_resource(df: DriveFile) -> dict[str, Any]:
+    """The File resource as Drive returns it: `permissions` is part of it (when `fields` asks for it)."""
+    return {**df.file, "permissions": df.permissions}
+
+
 def touch(st: State, drive: DriveStore, df: DriveFile, *, modified: bool = True) -> None:
     """Record a change to a file (and bump modifiedTime/version for content/metadata edits)."""
     now = rfc3339(st.clock.now())
@@ -215,7 +222,7 @@ def list_files(user: User) -> Response:
         if offset + size < len(files):
             out["nextPageToken"] = encode_token({"o": offset + size})
         out["incompleteSearch"] = False
-        out["files"] = [df.file for df in page]
+        out["files"] = [file_resource(df) for df in page]
         default = f"kind,nextPageToken,incompleteSearch,files({FILE_DEFAULT})"
         return respond(out, default)
 
@@ -231,8 +238,14 @@ def get_file(user: User, fileId: str) -> Response:
             if df.file.get("mimeType", "").startswith("application/vnd.google-apps."):
                 raise errors.forbidden("Only files with binary content can be downloaded. Use Export with Docs "
                                        "Editors files.", "fileNotDownloadable")
-            return Response(df.text.encode("utf-8"), content_type=df.file.get("mimeType", "text/plain"))
-        return respond(df.file, FILE_DEFAULT)
+            mime_type = df.file.get("mimeType", "text/plain")
+            if mime_type == "application/pdf":
+                # Stored is the PDF's text layer; serve a real (one-page) PDF carrying it, so clients exercise
+                # their PDF text extraction as they would against Drive.
+                lines = [chunk for line in df.text.splitlines() for chunk in textwrap.wrap(line, 95) or [""]]
+                return Response(make_pdf(lines, title=df.file.get("name", "")), content_type=mime_type)
+            return Response(df.text.encode("utf-8"), content_type=mime_type)
+        return respond(file_resource(df), FILE_DEFAULT)
 
 
 def _tsv(text: str) -> str:
@@ -288,7 +301,7 @@ def create_file(user: User) -> Response:
         df = DriveFile(file, "", perms)
         user.drive.files[fid] = df
         touch(st, user.drive, df, modified=False)
-        return respond(df.file, FILE_DEFAULT)
+        return respond(file_resource(df), FILE_DEFAULT)
 
 
 @bp.patch("/files/<fileId>")
@@ -312,7 +325,7 @@ def update_file(user: User, fileId: str) -> Response:
         if add or remove:
             df.file["parents"] = [p for p in df.file.get("parents", []) if p not in remove] + add
         touch(st, user.drive, df)
-        return respond(df.file, FILE_DEFAULT)
+        return respond(file_resource(df), FILE_DEFAULT)
 
 
 @bp.delete("/files/<fileId>")
@@ -453,7 +466,7 @@ def list_changes(user: User) -> Response:
             item: dict[str, Any] = {"kind": "drive#change", "changeType": "file", "time": c["time"],
                                     "removed": removed, "fileId": c["fileId"]}
             if not removed:
-                item["file"] = df.file
+                item["file"] = file_resource(df)
             items.append(item)
         out: dict[str, Any] = {"kind": "drive#changeList"}
         if len(pending) > size:

@@ -14,10 +14,10 @@ from rq import Queue, Retry
 from rq.job import Job
 
 SERVICES = ("gmail", "calendar", "drive")
-KINDS = ("delta", "full")
+KINDS = ("delta", "full")  # of sync
 # A queued job older than this is assumed lost (e.g. Redis flushed); the next request may enqueue again.
 PENDING_TTL_SECONDS = 3600
-JOB_TIMEOUT_SECONDS = {"delta": 600, "full": 6 * 3600}
+JOB_TIMEOUT_SECONDS = {"delta": 600, "full": 6 * 3600, "embed": 6 * 3600}
 
 
 def pending_key(kind: str, user_id: uuid.UUID | str, service: str) -> str:
@@ -25,26 +25,38 @@ def pending_key(kind: str, user_id: uuid.UUID | str, service: str) -> str:
     return f"wo:pending:{kind}:{user_id}:{service}"
 
 
-def enqueue_sync(connection: redis.Redis, user_id: uuid.UUID | str, service: str, kind: str = "delta",
-                 queue: str = "sync") -> Job | None:
-    """Queue `kind` sync of `service` for the user unless one is already waiting; returns the new job or None."""
-    if service not in SERVICES or kind not in KINDS:
-        raise ValueError(f"unknown sync {kind!r} of {service!r}")
+def _enqueue_once(connection: redis.Redis, kind: str, user_id: uuid.UUID | str, service: str, func: str,
+                  queue: str) -> Job | None:
+    if service not in SERVICES:
+        raise ValueError(f"unknown service {service!r}")
     key = pending_key(kind, user_id, service)
     if not connection.set(key, "1", nx=True, ex=PENDING_TTL_SECONDS):
         return None
-    func = "workers.sync.run_delta_sync" if kind == "delta" else "workers.sync.run_full_sync"
     try:
         return Queue(queue, connection=connection).enqueue(
             func, str(user_id), service,
             job_timeout=JOB_TIMEOUT_SECONDS[kind],
-            # A crashed or killed worker's job is retried; the sync itself is idempotent.
+            # A crashed or killed worker's job is retried; every job here is idempotent.
             retry=Retry(max=3, interval=[10, 60, 300]),
-            description=f"{kind} sync {service} {user_id}",
+            description=f"{kind} {service} {user_id}",
         )
     except Exception:
         connection.delete(key)
         raise
+
+
+def enqueue_sync(connection: redis.Redis, user_id: uuid.UUID | str, service: str, kind: str = "delta",
+                 queue: str = "sync") -> Job | None:
+    """Queue `kind` sync of `service` for the user unless one is already waiting; returns the new job or None."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown sync kind {kind!r}")
+    func = "workers.sync.run_delta_sync" if kind == "delta" else "workers.sync.run_full_sync"
+    return _enqueue_once(connection, kind, user_id, service, func, queue)
+
+
+def enqueue_embed(connection: redis.Redis, user_id: uuid.UUID | str, service: str) -> Job | None:
+    """Queue the embedding of the user's new items in `service` (on the `embed` queue) unless already waiting."""
+    return _enqueue_once(connection, "embed", user_id, service, "workers.embed.run_embed", "embed")
 
 
 def release_pending(connection: redis.Redis, kind: str, user_id: uuid.UUID | str, service: str) -> None:

@@ -1,0 +1,149 @@
+"""Gmail into gmail_cache: full sync (messages.list + batched messages.get) and delta sync (history.list).
+
+The historyId a delta sync starts from is stored only after its changes are written, in the same transaction,
+so a job killed half-way and retried redoes the same work (upserts are idempotent) and skips nothing.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import time
+import uuid
+from typing import Any, Iterable
+
+from server.google.calls import backoff_delay, execute
+from server.google.clients import GoogleServices
+from server.google.errors import GoogleError, classify
+from server.store import sync_status, workspace_cache
+from server.sync.gmail_message import indexable, parse_message
+from workers.context import JobContext
+from workers.sync_common import SyncResult, TokenExpired, chunks
+
+log = logging.getLogger(__name__)
+
+BATCH = 50  # Gmail's advice for batches of messages.get
+LIST_PAGE = 500
+WRITE_EVERY = 200  # messages per transaction during a full sync: progress shows, a crash loses little
+
+
+class _Batch:
+    """A BatchHttpRequest behind the `.execute(num_retries)` interface `calls.execute` retries."""
+
+    def __init__(self, batch: Any) -> None:
+        self.batch = batch
+
+    def execute(self, num_retries: int = 0) -> None:
+        self.batch.execute()
+
+
+def fetch_messages(g: GoogleServices, ids: Iterable[str], attempts: int = 5) -> tuple[list[dict[str, Any]], set[str]]:
+    """Full resources for `ids` via batched messages.get; returns (resources, ids Google no longer has).
+
+    Parts of a batch that are rate limited or fail transiently are fetched again after a backoff.
+    """
+    wanted = list(dict.fromkeys(ids))
+    found: dict[str, dict[str, Any]] = {}
+    missing: set[str] = set()
+    for attempt in range(attempts):
+        retry: list[str] = []
+        retry_after = 0.0
+        for chunk in chunks(wanted, BATCH):
+            def collect(request_id: str, response: Any, exception: Exception | None) -> None:
+                nonlocal retry_after
+                if exception is None:
+                    found[response["id"]] = response
+                    return
+                error = classify(exception)
+                if error is None:
+                    raise exception
+                if error.kind == "not_found":
+                    missing.add(request_id)
+                elif error.retryable:
+                    retry.append(request_id)
+                    retry_after = max(retry_after, error.retry_after or 0.0)
+                else:
+                    raise error
+
+            batch = g.new_batch(callback=collect)
+            for message_id in chunk:
+                batch.add(g.gmail.users().messages().get(userId="me", id=message_id, format="full"),
+                          request_id=message_id)
+            execute(_Batch(batch))
+        if not retry:
+            return list(found.values()), missing
+        wanted = retry
+        time.sleep(backoff_delay(attempt, 0.5, 16.0, retry_after, random.random))
+    raise GoogleError("rate_limited", 429, f"{len(wanted)} messages still rate limited after {attempts} tries")
+
+
+def _list_ids(g: GoogleServices) -> list[str]:
+    ids: list[str] = []
+    page = None
+    while True:
+        resp = execute(g.gmail.users().messages().list(userId="me", maxResults=LIST_PAGE, pageToken=page,
+                                                        includeSpamTrash=False))
+        ids.extend(m["id"] for m in resp.get("messages", []))
+        page = resp.get("nextPageToken")
+        if not page:
+            return ids
+
+
+def full(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str) -> SyncResult:
+    """Index every message (not trash/spam), then drop rows Google no longer has; remember the historyId."""
+    # The historyId is read *before* listing: whatever changes while we list and fetch is replayed by the next
+    # delta sync (replaying is harmless, missing would not be).
+    start_history = str(execute(g.gmail.users().getProfile(userId="me"))["historyId"])
+    ids = _list_ids(g)
+    with ctx.pool.connection() as conn:
+        sync_status.started(conn, user_id, "gmail", total=len(ids))
+    kept: list[str] = []
+    done = 0
+    for chunk in chunks(ids, WRITE_EVERY):
+        resources, _missing = fetch_messages(g, chunk)
+        rows = [parse_message(r) for r in resources if indexable(r.get("labelIds"))]
+        done += len(chunk)
+        with ctx.pool.connection() as conn:
+            workspace_cache.upsert_messages(conn, user_id, rows)
+            sync_status.progress(conn, user_id, "gmail", done)
+        kept.extend(r.email_id for r in rows)
+        log.info("gmail full sync progress", extra={"user_id": str(user_id), "done": done, "total": len(ids)})
+    with ctx.pool.connection() as conn, conn.transaction():
+        deleted = workspace_cache.prune(conn, "gmail", user_id, kept)
+        sync_status.succeeded(conn, user_id, "gmail", start_history)
+    return SyncResult("full", upserted=len(kept), deleted=deleted)
+
+
+def delta(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str, start_history: str) -> SyncResult:
+    """Apply history since `start_history`; TokenExpired when Gmail no longer has it (404)."""
+    changed: set[str] = set()
+    deleted: set[str] = set()
+    latest = start_history
+    page = None
+    while True:
+        try:
+            resp = execute(g.gmail.users().history().list(userId="me", startHistoryId=start_history,
+                                                           pageToken=page, maxResults=500))
+        except GoogleError as exc:
+            if exc.kind == "not_found":
+                raise TokenExpired(f"historyId {start_history} is no longer available") from exc
+            raise
+        for record in resp.get("history", []):
+            for entry in record.get("messagesAdded", []) + record.get("labelsAdded", []) + \
+                    record.get("labelsRemoved", []):
+                changed.add(entry["message"]["id"])
+            for entry in record.get("messagesDeleted", []):
+                deleted.add(entry["message"]["id"])
+        latest = str(resp.get("historyId", latest))
+        page = resp.get("nextPageToken")
+        if not page:
+            break
+    changed -= deleted
+    resources, missing = fetch_messages(g, sorted(changed))
+    rows = [parse_message(r) for r in resources if indexable(r.get("labelIds"))]
+    # Trashed or spam now, or gone altogether: out of the index.
+    gone = deleted | missing | {r["id"] for r in resources if not indexable(r.get("labelIds"))}
+    with ctx.pool.connection() as conn, conn.transaction():
+        workspace_cache.upsert_messages(conn, user_id, rows)
+        removed = workspace_cache.delete(conn, "gmail", user_id, sorted(gone))
+        sync_status.succeeded(conn, user_id, "gmail", latest)
+    return SyncResult("delta", upserted=len(rows), deleted=removed)
