@@ -50,6 +50,7 @@ class Config:
     embedding_provider: str = "local"  # "local" (MiniLM ONNX) or "openai"
     embedding_model: str = "text-embedding-3-small"  # used by the openai provider
     embedding_threads: int = 0  # onnxruntime intra-op threads; 0 = one per core
+    embedding_max_tokens: int = 128  # tokens of each text the local model reads (its limit is 256)
     openai_api_key: str | None = None
     openai_base_url: str | None = None  # a compatible endpoint or a local stand-in (tests)
     # Google: unset base URL = Google itself; the demo points it at the local emulator.
@@ -59,6 +60,12 @@ class Config:
     google_client_secret: str | None = None
     emulator_port: int = 8090  # where `make demo` runs the emulator
     token_encryption_key: str | None = None  # urlsafe base64 of 32 bytes; the demo makes one under DATA_DIR
+    # Gmail push (Pub/Sub push to /webhooks/gmail): the OIDC token's audience and signer, and where its certs are.
+    push_audience: str | None = None  # unset = pushes are refused (the demo sets it)
+    push_service_account: str | None = None  # the `email` claim a push token must carry
+    push_certs_url: str | None = None  # unset = Google's, https://www.googleapis.com/oauth2/v1/certs
+    gmail_push_topic: str = "projects/workspace-orchestrator/topics/gmail-push"  # what users.watch publishes to
+    demo_user_email: str = "sam@atlas.com"  # who a request without credentials acts as in demo mode
     db_pool_min: int = 1
     db_pool_max: int = 10
     # Seconds a readiness probe waits for PostgreSQL or Redis before calling it down.
@@ -87,9 +94,15 @@ class Config:
             embedding_provider=provider,
             embedding_model=_str(env, "EMBEDDING_MODEL", "text-embedding-3-small") or "",
             embedding_threads=_int(env, "EMBEDDING_THREADS", 0, 0, 64),
+            embedding_max_tokens=_int(env, "EMBEDDING_MAX_TOKENS", 128, 8, 256),
             openai_api_key=_str(env, "OPENAI_API_KEY"),
             openai_base_url=_str(env, "OPENAI_BASE_URL"),
             token_encryption_key=_str(env, "TOKEN_ENCRYPTION_KEY"),
+            push_audience=_str(env, "PUSH_AUDIENCE"),
+            push_service_account=_str(env, "PUSH_SERVICE_ACCOUNT"),
+            push_certs_url=_str(env, "PUSH_CERTS_URL"),
+            gmail_push_topic=_str(env, "GMAIL_PUSH_TOPIC", cls.gmail_push_topic) or cls.gmail_push_topic,
+            demo_user_email=_str(env, "DEMO_USER_EMAIL", cls.demo_user_email) or cls.demo_user_email,
             google_api_base_url=_str(env, "GOOGLE_API_BASE_URL"),
             google_token_uri=_str(env, "GOOGLE_TOKEN_URI"),
             google_client_id=_str(env, "GOOGLE_CLIENT_ID"),
