@@ -341,7 +341,13 @@ def _run_procfile(config: Config) -> int:
                # The demo's Google is the local emulator, loaded with the demo data.
                EMULATOR_PORT=str(config.emulator_port),
                GOOGLE_API_BASE_URL=config.google_api_base_url or emulator,
-               GOOGLE_TOKEN_URI=config.google_token_uri or emulator + "token")
+               GOOGLE_TOKEN_URI=config.google_token_uri or emulator + "token",
+               # Gmail push: the emulator POSTs to the web's webhook (the Procfile passes WEB_PORT to it) with a
+               # token it signs; the web checks it against the emulator's certs. Fixed here: they must agree.
+               WEB_PORT=str(config.port),
+               PUSH_AUDIENCE=f"http://127.0.0.1:{config.port}/webhooks/gmail",
+               PUSH_CERTS_URL=emulator + "_emulator/oauth2/v1/certs",
+               PUSH_SERVICE_ACCOUNT="gmail-push@emulator.local")
     # The emulator's state (what the person did in the demo) survives restarts in a snapshot under DATA_DIR.
     env.setdefault("EMULATOR_SNAPSHOT", str(config.data_dir / "emulator" / "state.json"))
     (config.data_dir / "emulator").mkdir(parents=True, exist_ok=True)
