@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -330,24 +331,44 @@ def infrastructure(config: Config, fast: bool = False) -> Iterator[Config]:
             server.stop()
 
 
-def _run_procfile(config: Config) -> int:
-    """Run the Procfile with honcho until it exits or we are told to stop; returns its exit code."""
+def _demo_config(config: Config) -> Config:
+    """`config` completed with the demo's own settings: the emulator as Google, its push signer, a local key."""
     from server.crypto import demo_key
 
     emulator = f"http://127.0.0.1:{config.emulator_port}/"
-    env = dict(os.environ, DATABASE_URL=config.database_url or "", REDIS_URL=config.redis_url or "",
-               DATA_DIR=str(config.data_dir), HOST=config.host, PYTHONUNBUFFERED="1",
-               TOKEN_ENCRYPTION_KEY=config.token_encryption_key or demo_key(config.data_dir),
-               # The demo's Google is the local emulator, loaded with the demo data.
-               EMULATOR_PORT=str(config.emulator_port),
-               GOOGLE_API_BASE_URL=config.google_api_base_url or emulator,
-               GOOGLE_TOKEN_URI=config.google_token_uri or emulator + "token",
-               # Gmail push: the emulator POSTs to the web's webhook (the Procfile passes WEB_PORT to it) with a
-               # token it signs; the web checks it against the emulator's certs. Fixed here: they must agree.
-               WEB_PORT=str(config.port),
-               PUSH_AUDIENCE=f"http://127.0.0.1:{config.port}/webhooks/gmail",
-               PUSH_CERTS_URL=emulator + "_emulator/oauth2/v1/certs",
-               PUSH_SERVICE_ACCOUNT="gmail-push@emulator.local")
+    return config.with_(
+        token_encryption_key=config.token_encryption_key or demo_key(config.data_dir),
+        google_api_base_url=config.google_api_base_url or emulator,
+        google_token_uri=config.google_token_uri or emulator + "token",
+        # Gmail push: the emulator POSTs to the web's webhook with a token it signs; the web checks it against
+        # the emulator's certs. Fixed here: the two must agree.
+        push_audience=f"http://127.0.0.1:{config.port}/webhooks/gmail",
+        push_certs_url=emulator + "_emulator/oauth2/v1/certs",
+        push_service_account="gmail-push@emulator.local",
+    )
+
+
+def _bootstrap_demo(config: Config) -> None:
+    """Connect the demo user and queue their first sync, once the emulator answers (runs beside honcho)."""
+    from workers.demo import bootstrap
+
+    try:
+        bootstrap(config)
+    except Exception:  # the demo still serves; the log says why its data is missing
+        log.exception("demo bootstrap failed")
+
+
+def _run_procfile(config: Config) -> int:
+    """Run the Procfile with honcho until it exits or we are told to stop; returns its exit code."""
+    demo = _demo_config(config)
+    env = dict(os.environ, DATABASE_URL=demo.database_url or "", REDIS_URL=demo.redis_url or "",
+               DATA_DIR=str(demo.data_dir), HOST=demo.host, PYTHONUNBUFFERED="1",
+               TOKEN_ENCRYPTION_KEY=demo.token_encryption_key or "",
+               EMULATOR_PORT=str(demo.emulator_port),
+               GOOGLE_API_BASE_URL=demo.google_api_base_url or "", GOOGLE_TOKEN_URI=demo.google_token_uri or "",
+               WEB_PORT=str(demo.port),  # the Procfile gives it to the emulator as its push target
+               PUSH_AUDIENCE=demo.push_audience or "", PUSH_CERTS_URL=demo.push_certs_url or "",
+               PUSH_SERVICE_ACCOUNT=demo.push_service_account or "")
     # The emulator's state (what the person did in the demo) survives restarts in a snapshot under DATA_DIR.
     env.setdefault("EMULATOR_SNAPSHOT", str(config.data_dir / "emulator" / "state.json"))
     (config.data_dir / "emulator").mkdir(parents=True, exist_ok=True)
@@ -356,6 +377,8 @@ def _run_procfile(config: Config) -> int:
     proc = subprocess.Popen([honcho, "start", "-f", str(REPO_ROOT / "Procfile"), "-d", str(REPO_ROOT),
                              "-p", str(config.port)], env=env)
     print(f"\n  Workspace Orchestrator is starting: open http://{config.host}:{config.port}\n", flush=True)
+    if demo.demo_mode:
+        threading.Thread(target=_bootstrap_demo, args=(demo,), name="demo-bootstrap", daemon=True).start()
 
     def forward(signum: int, _frame: object) -> None:
         # Ctrl-C reaches the whole process group; a SIGTERM to us alone is passed on to honcho.

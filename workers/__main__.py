@@ -1,4 +1,6 @@
-"""`python -m workers`: an RQ worker on the product's queues (priority, sync, embed), with RQ's scheduler.
+"""`python -m workers [QUEUE ...]`: an RQ worker on the given queues (default: priority, sync, embed, in that
+order), with RQ's scheduler for retries. The demo runs one on priority+sync and one on embed, so a push never
+waits behind an embedding backlog.
 
 Logs are JSON like the web's; each job's log lines carry the job id as their request id.
 """
@@ -19,8 +21,13 @@ def main() -> int:
     config.require_urls()
     configure_logging(config.log_level)
     connection = redis_client(config.redis_url or "", timeout=30)
-    worker = JobWorker(list(QUEUE_NAMES), connection=connection)
-    logging.getLogger(__name__).info("worker starting", extra={"queues": list(QUEUE_NAMES)})
+    names = sys.argv[1:] or list(QUEUE_NAMES)
+    unknown = sorted(set(names) - set(QUEUE_NAMES))
+    if unknown:
+        print(f"unknown queue(s) {', '.join(unknown)}; the queues are {', '.join(QUEUE_NAMES)}", file=sys.stderr)
+        return 2
+    worker = JobWorker(names, connection=connection)
+    logging.getLogger(__name__).info("worker starting", extra={"queues": names})
     # logging_level=None keeps our JSON handler instead of RQ's own colour formatter.
     worker.work(with_scheduler=True, logging_level=None)
     return 0

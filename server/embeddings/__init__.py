@@ -48,4 +48,4 @@ def make_embedder(config: Config) -> Embedder:
             f"the local MiniLM model gives {MiniLMEmbedder.DIM}-d vectors but EMBEDDING_DIM is "
             f"{config.embedding_dim}; set EMBEDDING_DIM={MiniLMEmbedder.DIM} or EMBEDDING_PROVIDER=openai"
         )
-    return MiniLMEmbedder(threads=config.embedding_threads)
+    return MiniLMEmbedder(threads=config.embedding_threads, max_tokens=config.embedding_max_tokens)

@@ -69,6 +69,18 @@ def _emulator_state(demo: Demo) -> dict:
             time.sleep(0.2)
 
 
+def _wait_synced(demo: Demo, limit: float = 120.0) -> dict:
+    """The sync status once every service of the demo user has synced."""
+    deadline = time.monotonic() + limit
+    while True:
+        response = requests.get(f"http://127.0.0.1:{demo.port}/api/v1/sync/status", timeout=10)
+        services = response.json().get("services", {}) if response.status_code == 200 else {}
+        if services and all(s["state"] == "ok" for s in services.values()):
+            return services
+        assert time.monotonic() < deadline, (response.text, demo.log_tail())
+        time.sleep(0.5)
+
+
 def _leftovers(demo: Demo) -> list[str]:
     """Processes of this demo that still run: servers with its data dir, or anything bound to its ports."""
     marks = [str(demo.data_dir), f":{demo.port}", f"--port {demo.emulator_port}"]
@@ -117,18 +129,22 @@ def test_demo_is_ready_serves_and_leaves_nothing_after_ctrl_c(tmp_path: Path) ->
         redis_port = (demo.data_dir / "redis" / "port").read_text().strip()
         connection = redis.Redis.from_url(f"redis://127.0.0.1:{redis_port}/0")
         deadline = time.monotonic() + 20
-        while not Worker.all(connection=connection) and time.monotonic() < deadline:
+        while len(Worker.all(connection=connection)) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
-        workers = Worker.all(connection=connection)
-        assert workers and set(workers[0].queue_names()) == {"priority", "sync", "embed"}
+        queues = {name for w in Worker.all(connection=connection) for name in w.queue_names()}
+        assert queues == {"priority", "sync", "embed"}
         connection.close()
 
         sam = _emulator_state(demo)["users"]["sam@atlas.com"]
         assert len(sam["messages"]) >= 500 and len(sam["calendars"]["primary"]) >= 300 and len(sam["files"]) >= 60
+        # The demo user is connected and fully synced through the worker.
+        status = _wait_synced(demo)
+        assert status["gmail"]["items_done"] == len([m for m in sam["messages"] if not m["trashed"]])
+        assert status["calendar"]["items_done"] >= 300 and status["drive"]["items_done"] >= 60
 
         tree = _tree(demo)
-        # honcho, gunicorn master + worker, rq worker, emulator, postgres, redis (plus honcho's shells)
-        assert len(tree) >= 7, (tree, demo.log_tail())
+        # honcho, gunicorn master + worker, 2 rq workers, scheduler, emulator, postgres, redis
+        assert len(tree) >= 9, (tree, demo.log_tail())
         survivors = _stop_and_list_survivors(demo, tree, signal.SIGINT, group=True)
         assert survivors == [], (survivors, demo.log_tail())
     finally:

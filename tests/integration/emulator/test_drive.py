@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from pypdf import PdfReader
 from googleapiclient.errors import HttpError
 
 DOC = "application/vnd.google-apps.document"
@@ -93,7 +96,9 @@ def test_get_and_download(emu):
                                                        "name": "Q4 Budget Review", "mimeType": DOC}
     full = files.get(fileId="pdfContract", fields="*").execute()
     assert full["size"] == "48213" and full["ownedByMe"] is True and full["shared"] is True
-    assert files.get_media(fileId="pdfContract").execute() == b"Contract text mentions budget caps"
+    pdf = files.get_media(fileId="pdfContract").execute()
+    assert pdf.startswith(b"%PDF-")  # a real PDF whose text layer is the file's text
+    assert "Contract text mentions budget caps" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     with pytest.raises(HttpError) as err:
         files.get_media(fileId="docBudget").execute()
     assert err.value.resp.status == 403
