@@ -33,9 +33,13 @@ test-e2e: install
 migrate: install
 	$(PY) -m server.db migrate
 
-## Benchmarks print their figures; record them in docs/BENCHMARKS.md
+## Benchmarks print their figures; record them in docs/BENCHMARKS.md (several minutes in all)
 bench: install
 	$(PY) bench/cold_start.py
+	$(PY) bench/emulator_throughput.py
+	$(PY) bench/embeddings.py
+	$(PY) bench/sync_full.py --messages 5000
+	$(PY) bench/push_latency.py
 
 ## Stop the embedded servers and delete their data
 clean-data: install

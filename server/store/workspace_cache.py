@@ -2,7 +2,9 @@
 deletes, pruning after a full sync, and the embedding work queue. Every statement filters by user_id.
 
 An upsert that changes the text a vector was computed from clears that vector (the embed job recomputes it);
-one that changes only labels, times or sharing keeps it.
+one that changes only labels, times or sharing keeps it. Two syncs racing (say a full sync that read a message
+before a concurrent delta sync read its newer labels) cannot lose the update: an older version (lower Gmail
+historyId, earlier Calendar `updated`) never overwrites a newer one.
 """
 from __future__ import annotations
 
@@ -49,6 +51,9 @@ ON CONFLICT (user_id, email_id) DO UPDATE SET
     has_attachments = EXCLUDED.has_attachments, attachments = EXCLUDED.attachments,
     received_at = EXCLUDED.received_at, history_id = EXCLUDED.history_id, synced_at = now(),
     {_keep_embedding_if("gmail_cache", ["subject", "sender_name", "body_full"])}
+-- A message's historyId only grows; a sync that read an older version must not overwrite a newer one.
+WHERE gmail_cache.history_id IS NULL OR EXCLUDED.history_id IS NULL
+   OR EXCLUDED.history_id >= gmail_cache.history_id
 """
 
 _EVENT_UPSERT = f"""
@@ -65,6 +70,8 @@ ON CONFLICT (user_id, event_id) DO UPDATE SET
     meeting_link = EXCLUDED.meeting_link, html_link = EXCLUDED.html_link, status = EXCLUDED.status,
     recurring_event_id = EXCLUDED.recurring_event_id, updated_at = EXCLUDED.updated_at, synced_at = now(),
     {_keep_embedding_if("gcal_cache", ["title", "location", "description"])}
+-- Same for events, by Google's `updated` time.
+WHERE gcal_cache.updated_at IS NULL OR EXCLUDED.updated_at IS NULL OR EXCLUDED.updated_at >= gcal_cache.updated_at
 """
 
 _FILE_UPSERT = f"""
@@ -112,12 +119,6 @@ def upsert_files(conn: psycopg.Connection[Any], user_id: UserId, rows: Sequence[
     if rows:
         with conn.cursor() as cur:
             cur.executemany(_FILE_UPSERT, [_params(user_id, r) for r in rows])
-
-
-def set_labels(conn: psycopg.Connection[Any], user_id: UserId, email_id: str, labels: list[str]) -> None:
-    """A label-only change (read/unread, starred, moved): the text and its vector stay."""
-    conn.execute("UPDATE gmail_cache SET labels = %s, is_read = NOT ('UNREAD' = ANY(%s)), synced_at = now() "
-                 "WHERE user_id = %s AND email_id = %s", (sorted(labels), labels, user_id, email_id))
 
 
 def delete(conn: psycopg.Connection[Any], service: str, user_id: UserId, ids: Sequence[str]) -> int:

@@ -101,3 +101,33 @@ def test_deleting_a_user_removes_everything_they_own(conn: psycopg.Connection) -
     conn.execute("DELETE FROM users WHERE id = %s", (user,))
     for table in ["conversations", "messages", "gcal_cache", "sync_status"]:
         assert conn.execute(f"SELECT count(*) FROM {table} WHERE user_id = %s", (user,)).fetchone()[0] == 0
+
+
+def test_a_stale_version_never_overwrites_a_newer_one(conn: psycopg.Connection) -> None:
+    from datetime import datetime, timezone
+
+    from server.store.workspace_cache import upsert_events, upsert_messages
+    from server.sync.calendar_event import EventRow
+    from server.sync.gmail_message import GmailRow
+
+    user = _user(conn, "race@example.com")
+    when = datetime(2023, 11, 1, tzinfo=timezone.utc)
+
+    def message(labels: list[str], history: int) -> GmailRow:
+        return GmailRow("m1", "t1", "Budget", "a@b.c", "A", [], "body", "body", labels, True, False,
+                        received_at=when, history_id=history)
+
+    upsert_messages(conn, user, [message(["INBOX", "STARRED"], 20)])  # what a delta sync read last
+    upsert_messages(conn, user, [message(["INBOX"], 10)])  # a slower full sync's older read arrives after it
+    assert conn.execute("SELECT labels, history_id FROM gmail_cache WHERE user_id = %s", (user,)).fetchone() == \
+        (["INBOX", "STARRED"], 20)
+    upsert_messages(conn, user, [message(["INBOX"], 30)])  # a newer version does apply
+    assert conn.execute("SELECT labels FROM gmail_cache WHERE user_id = %s", (user,)).fetchone()[0] == ["INBOX"]
+
+    def event(title: str, day: int) -> EventRow:
+        return EventRow("e1", "primary", title, "", when, when, False,
+                        updated_at=datetime(2023, 11, day, tzinfo=timezone.utc))
+
+    upsert_events(conn, user, [event("Renamed", 20)])
+    upsert_events(conn, user, [event("Old name", 10)])
+    assert conn.execute("SELECT title FROM gcal_cache WHERE user_id = %s", (user,)).fetchone()[0] == "Renamed"

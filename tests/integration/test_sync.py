@@ -347,3 +347,30 @@ def _raw(to: str, subject: str, body: str) -> str:
     msg["To"], msg["From"], msg["Subject"] = to, SAM, subject
     msg.set_content(body)
     return base64.urlsafe_b64encode(msg.as_bytes()).decode()
+
+
+def test_a_push_for_new_mail_makes_it_searchable_by_keyword(ctx, emulator, sync_config, sam) -> None:
+    from server.app import create_app
+    from tests.support.http_standin import serve
+
+    app = create_app(sync_config.with_(push_certs_url=emulator.url + "/_emulator/oauth2/v1/certs",
+                                       push_service_account="gmail-push@emulator.local",
+                                       push_audience="wo-test-push"))
+    try:
+        with serve(app) as base:
+            emulator.control.push(base + "/webhooks/gmail", audience="wo-test-push")
+            try:
+                Queue("priority", connection=ctx.redis).enqueue("workers.watch.renew_watch", str(sam.id))
+                work(ctx)  # the watch job: Gmail now pushes for this mailbox
+                emulator.control.deliver(SAM, **{"from": "ops@client.example", "subject": "Wombat shipment",
+                                                 "body": "The wombat crates leave Tuesday."})
+                deliveries = emulator.control.push_log(wait=5)
+            finally:
+                emulator.control.push(None)
+    finally:
+        app.extensions["wo"].close()
+    assert deliveries and deliveries[-1]["status"] == 204
+    work(ctx)  # the delta sync the push queued
+    found = index(ctx, "SELECT subject FROM gmail_cache WHERE user_id = %s AND "
+                       "search_vector @@ websearch_to_tsquery('english', 'wombat crates')", sam.id)
+    assert found == [("Wombat shipment",)]
