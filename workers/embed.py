@@ -1,7 +1,9 @@
-"""The embed job: vectors for a user's items that lack one, in batches, on the `embed` queue.
+"""The embed job: vectors for a user's items, in batches, on the `embed` queue.
 
-Sync jobs write text first, so a new mailbox is searchable by keyword at once and semantically moments later.
-Rows are claimed with FOR UPDATE SKIP LOCKED, so two embed jobs for the same user share the work.
+Sync jobs write text first, so a new mailbox is searchable by keyword at once. This job then gives every new
+item a quick headline vector (pass 1), and afterwards refines each into its full vector (pass 2); new items
+always go before refinements. Rows are claimed with FOR UPDATE SKIP LOCKED, so two embed jobs for the same user
+share the work.
 """
 from __future__ import annotations
 
@@ -18,18 +20,19 @@ BATCH = 64
 
 
 def run_embed(user_id: str, service: str) -> dict[str, Any]:
-    """Embed every item of `service` for the user that has no vector yet; returns how many."""
+    """Give the user's items in `service` their vectors (headline first, then full); returns how many of each."""
     ctx = context()
     release_pending(ctx.redis, "embed", user_id, service)
     embedder = ctx.embedder()
-    total = 0
+    done = {workspace_cache.HEADLINE: 0, workspace_cache.FULL: 0}
     while True:
         with ctx.pool.connection() as conn, conn.transaction():
-            claimed = workspace_cache.claim_unembedded(conn, service, user_id, BATCH)
+            pass_, claimed = workspace_cache.claim_for_embedding(conn, service, user_id, BATCH)
             if not claimed:
                 break
             vectors = embedder.embed([text for _, text in claimed])
-            workspace_cache.store_embeddings(conn, service, user_id, [item for item, _ in claimed], vectors)
-        total += len(claimed)
-    log.info("embedded", extra={"user_id": user_id, "service": service, "count": total})
-    return {"embedded": total}
+            workspace_cache.store_embeddings(conn, service, user_id, [item for item, _ in claimed], vectors, pass_)
+        done[pass_] += len(claimed)
+    result = {"headline": done[workspace_cache.HEADLINE], "full": done[workspace_cache.FULL]}
+    log.info("embedded", extra={"user_id": user_id, "service": service, **result})
+    return result

@@ -17,6 +17,7 @@ from server.google.errors import GoogleError, classify
 from server.store import sync_status, workspace_cache
 from server.sync.gmail_message import indexable, parse_message
 from workers.context import JobContext
+from workers.enqueue import enqueue_embed
 from workers.sync_common import SyncResult, TokenExpired, chunks
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ def full(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str) -> SyncRe
             workspace_cache.upsert_messages(conn, user_id, rows)
             sync_status.progress(conn, user_id, "gmail", done)
         kept.extend(r.email_id for r in rows)
+        enqueue_embed(ctx.redis, user_id, "gmail")  # vectors start while the rest is still being fetched
         log.info("gmail full sync progress", extra={"user_id": str(user_id), "done": done, "total": len(ids)})
     with ctx.pool.connection() as conn, conn.transaction():
         deleted = workspace_cache.prune(conn, "gmail", user_id, kept)

@@ -10,8 +10,8 @@ any job. A tick enqueues only the users *due in that minute*:
 where `minute` is the minute the scheduler enqueued the tick (minutes since the epoch, UTC), so a tick that
 waited behind other jobs still serves its own slice. `slot` is a stable hash of the user id (the first 32 bits of
 md5 of its text), computed in SQL to pick the slice and in Python for tests, so 1M users spread evenly over the
-15 minutes (≈ 67k a minute) instead of all syncing at :00. Users are those `users.syncable_ids` would return
-(autosync on, grant valid). Duplicates collapse twice over: each minute is claimed once in Redis (a second
+15 minutes (≈ 67k a minute) instead of all syncing at :00. Users are those with autosync on and a valid
+grant. Duplicates collapse twice over: each minute is claimed once in Redis (a second
 scheduler, or a re-run tick, does nothing), and `enqueue_sync`'s pending marker skips a sync still waiting.
 
 A large slice is fanned out as `enqueue_due` jobs of `CHUNK` users, so several workers share the enqueueing.

@@ -81,9 +81,3 @@ def store_access_token(conn: psycopg.Connection[Any], user_id: uuid.UUID, access
 def mark_needs_reauth(conn: psycopg.Connection[Any], user_id: uuid.UUID) -> None:
     """Google refused this user's grant: stop their syncs until they sign in again."""
     conn.execute("UPDATE users SET needs_reauth = true, updated_at = now() WHERE id = %s", (user_id,))
-
-
-def syncable_ids(conn: psycopg.Connection[Any]) -> list[uuid.UUID]:
-    """Users whose index the scheduler keeps fresh (autosync on, grant valid)."""
-    rows = conn.execute("SELECT id FROM users WHERE autosync_enabled AND NOT needs_reauth ORDER BY id").fetchall()
-    return [r[0] for r in rows]

@@ -22,19 +22,21 @@ from server.sync.gmail_message import GmailRow
 
 UserId = uuid.UUID | str
 
-# service → (table, Google id column, SQL expression of the text that gets embedded)
-TABLES: dict[str, tuple[str, str, str]] = {
-    "gmail": ("gmail_cache", "email_id",
+# service → (table, Google id column, SQL of the headline text, SQL of the full text that gets embedded)
+TABLES: dict[str, tuple[str, str, str, str]] = {
+    "gmail": ("gmail_cache", "email_id", "subject || E'\\n' || sender_name",
               "subject || E'\\n' || sender_name || E'\\n' || left(body_full, 2000)"),
-    "calendar": ("gcal_cache", "event_id",
+    "calendar": ("gcal_cache", "event_id", "title || E'\\n' || location",
                  "title || E'\\n' || location || E'\\n' || left(description, 2000)"),
-    "drive": ("gdrive_cache", "file_id", "name || E'\\n' || left(content_text, 2000)"),
+    "drive": ("gdrive_cache", "file_id", "name", "name || E'\\n' || left(content_text, 2000)"),
 }
+HEADLINE, FULL = 1, 2  # values of embedding_pass
 
 
 def _keep_embedding_if(table: str, columns: Sequence[str]) -> str:
     same = " AND ".join(f"{table}.{c} IS NOT DISTINCT FROM EXCLUDED.{c}" for c in columns)
     return (f"embedding = CASE WHEN {same} THEN {table}.embedding END, "
+            f"embedding_pass = CASE WHEN {same} THEN {table}.embedding_pass END, "
             f"embedded_at = CASE WHEN {same} THEN {table}.embedded_at END")
 
 
@@ -125,47 +127,55 @@ def delete(conn: psycopg.Connection[Any], service: str, user_id: UserId, ids: Se
     """Remove items by Google id; returns how many rows went."""
     if not ids:
         return 0
-    table, key, _ = TABLES[service]
+    table, key, _, _ = TABLES[service]
     return conn.execute(f"DELETE FROM {table} WHERE user_id = %s AND {key} = ANY(%s)",
                         (user_id, list(ids))).rowcount
 
 
 def prune(conn: psycopg.Connection[Any], service: str, user_id: UserId, keep: Sequence[str]) -> int:
     """After a full sync: remove every item of the user that Google no longer has."""
-    table, key, _ = TABLES[service]
+    table, key, _, _ = TABLES[service]
     return conn.execute(f"DELETE FROM {table} WHERE user_id = %s AND NOT ({key} = ANY(%s))",
                         (user_id, list(keep))).rowcount
 
 
 def ids(conn: psycopg.Connection[Any], service: str, user_id: UserId) -> set[str]:
     """Every Google id the index holds for the user and service."""
-    table, key, _ = TABLES[service]
+    table, key, _, _ = TABLES[service]
     return {r[0] for r in conn.execute(f"SELECT {key} FROM {table} WHERE user_id = %s", (user_id,))}
 
 
-def claim_unembedded(conn: psycopg.Connection[Any], service: str, user_id: UserId,
-                     limit: int) -> list[tuple[str, str]]:
-    """Up to `limit` (id, text) pairs still lacking a vector, locked so a concurrent embed job skips them.
+def claim_for_embedding(conn: psycopg.Connection[Any], service: str, user_id: UserId,
+                        limit: int) -> tuple[int, list[tuple[str, str]]]:
+    """The next embedding work: (pass, [(id, text)]), locked so a concurrent embed job skips the same rows.
 
-    Call inside a transaction and store the vectors in the same transaction.
+    Items without any vector come first (pass 1, headline text); only when none is left, items that have just a
+    headline vector (pass 2, full text). So new mail is covered quickly even while a big backlog is refined.
+    Call inside a transaction and store the vectors in the same transaction. An empty list: nothing to do.
     """
-    table, key, text = TABLES[service]
-    return conn.execute(
-        f"SELECT {key}, {text} FROM {table} WHERE user_id = %s AND embedding IS NULL "
-        f"ORDER BY {key} LIMIT %s FOR UPDATE SKIP LOCKED", (user_id, limit)).fetchall()
+    table, key, headline, full = TABLES[service]
+    for pass_, text, where in ((HEADLINE, headline, "embedding IS NULL"), (FULL, full, "embedding_pass = 1")):
+        rows = conn.execute(
+            f"SELECT {key}, {text} FROM {table} WHERE user_id = %s AND {where} "
+            f"ORDER BY {key} LIMIT %s FOR UPDATE SKIP LOCKED", (user_id, limit)).fetchall()
+        if rows:
+            return pass_, rows
+    return FULL, []
 
 
 def store_embeddings(conn: psycopg.Connection[Any], service: str, user_id: UserId, item_ids: Sequence[str],
-                     vectors: np.ndarray) -> None:
-    """Write vectors for items (ids in the same order as the rows of `vectors`)."""
-    table, key, _ = TABLES[service]
+                     vectors: np.ndarray, pass_: int) -> None:
+    """Write vectors of `pass_` for items (ids in the same order as the rows of `vectors`)."""
+    table, key, _, _ = TABLES[service]
     with conn.cursor() as cur:
-        cur.executemany(f"UPDATE {table} SET embedding = %s, embedded_at = now() WHERE user_id = %s AND {key} = %s",
-                        [(vec, user_id, item) for item, vec in zip(item_ids, vectors)])
+        cur.executemany(f"UPDATE {table} SET embedding = %s, embedding_pass = %s, embedded_at = now() "
+                        f"WHERE user_id = %s AND {key} = %s",
+                        [(vec, pass_, user_id, item) for item, vec in zip(item_ids, vectors)])
 
 
-def count_unembedded(conn: psycopg.Connection[Any], service: str, user_id: UserId) -> int:
-    """How many of the user's items still wait for a vector."""
-    table, _, _ = TABLES[service]
-    return conn.execute(f"SELECT count(*) FROM {table} WHERE user_id = %s AND embedding IS NULL",
-                        (user_id,)).fetchone()[0]
+def embedding_backlog(conn: psycopg.Connection[Any], service: str, user_id: UserId) -> dict[str, int]:
+    """How many of the user's items have no vector yet, and how many only a headline vector."""
+    table, _, _, _ = TABLES[service]
+    row = conn.execute(f"SELECT count(*) FILTER (WHERE embedding IS NULL), count(*) FILTER (WHERE embedding_pass = 1)"
+                       f" FROM {table} WHERE user_id = %s", (user_id,)).fetchone()
+    return {"none": row[0], "headline": row[1]}

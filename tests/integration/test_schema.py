@@ -131,3 +131,33 @@ def test_a_stale_version_never_overwrites_a_newer_one(conn: psycopg.Connection) 
     upsert_events(conn, user, [event("Renamed", 20)])
     upsert_events(conn, user, [event("Old name", 10)])
     assert conn.execute("SELECT title FROM gcal_cache WHERE user_id = %s", (user,)).fetchone()[0] == "Renamed"
+
+
+def test_embedding_work_gives_new_items_headline_vectors_before_refining_any(conn: psycopg.Connection) -> None:
+    from server.store.workspace_cache import FULL, HEADLINE, claim_for_embedding, store_embeddings
+
+    user = _user(conn, "progressive@example.com")
+    for i in range(3):
+        conn.execute("INSERT INTO gmail_cache (user_id, email_id, thread_id, subject, sender_name, body_full, "
+                     "received_at) VALUES (%s, %s, 't', %s, 'Ann', 'long body text', now())",
+                     (user, f"m{i}", f"Subject {i}"))
+    vector = np.ones(384, dtype=np.float32) / np.sqrt(384)
+    pass_, rows = claim_for_embedding(conn, "gmail", user, 2)
+    assert pass_ == HEADLINE and [r[1] for r in rows] == ["Subject 0\nAnn", "Subject 1\nAnn"]
+    store_embeddings(conn, "gmail", user, [r[0] for r in rows], np.array([vector] * 2), pass_)
+    pass_, rows = claim_for_embedding(conn, "gmail", user, 2)
+    assert pass_ == HEADLINE and [r[0] for r in rows] == ["m2"], "items without a vector go first"
+    store_embeddings(conn, "gmail", user, ["m2"], np.array([vector]), pass_)
+    pass_, rows = claim_for_embedding(conn, "gmail", user, 5)
+    assert pass_ == FULL and len(rows) == 3 and rows[0][1] == "Subject 0\nAnn\nlong body text"
+    store_embeddings(conn, "gmail", user, [r[0] for r in rows], np.array([vector] * 3), pass_)
+    assert claim_for_embedding(conn, "gmail", user, 5)[1] == []
+    # editing the text drops the vector, so the item starts over at pass 1
+    from server.store.workspace_cache import upsert_messages
+    from server.sync.gmail_message import GmailRow
+    from datetime import datetime, timezone
+
+    upsert_messages(conn, user, [GmailRow("m0", "t", "Subject 0 (edited)", "", "Ann", [], "x", "x", [], True,
+                                          False, received_at=datetime.now(timezone.utc))])
+    assert conn.execute("SELECT embedding IS NULL, embedding_pass FROM gmail_cache WHERE user_id = %s AND "
+                        "email_id = 'm0'", (user,)).fetchone() == (True, None)
