@@ -14,10 +14,10 @@ import pytest
 import redis
 import requests
 from rq import Worker
-from simple_websocket import Client
 
 from server.config import REPO_ROOT
 from server.devinfra import free_port
+from tests.support.ws_client import WsClient
 
 pytestmark = pytest.mark.e2e
 
@@ -116,12 +116,11 @@ def test_demo_is_ready_serves_and_leaves_nothing_after_ctrl_c(tmp_path: Path) ->
     demo = _start_demo(tmp_path)
     try:
         _wait_ready(demo)
-        # Generous timeouts: at start the demo's first sync and embedding compete for the two cores.
-        ws = Client.connect(f"ws://127.0.0.1:{demo.port}/ws")
+        ws = WsClient(f"ws://127.0.0.1:{demo.port}/ws")
         try:
-            assert json.loads(ws.receive(timeout=30))["type"] == "hello"
+            assert json.loads(ws.receive(timeout=10))["type"] == "hello"
             ws.send(json.dumps({"type": "ping"}))
-            assert json.loads(ws.receive(timeout=30)) == {"type": "pong"}
+            assert json.loads(ws.receive(timeout=10)) == {"type": "pong"}
         finally:
             ws.close()
         missing = requests.get(f"http://127.0.0.1:{demo.port}/missing", timeout=5)
