@@ -1,0 +1,83 @@
+"""The hybrid statement of each service, written out.
+
+Three candidate lists, each at most %(k)s long, then fused with Reciprocal Rank Fusion (k = 60):
+  fts   — full text: websearch_to_tsquery on the generated tsvector, ranked by ts_rank_cd (title/subject
+          weighted A above body C);
+  vec   — nearest neighbours by cosine distance (HNSW; iterative scan so the user filter never starves it);
+  fvec  — the same with the metadata filters applied, weighted 1.5: items that match what the person said
+          (sender, dates, type...) rise.
+Each list is switched on by a boolean parameter (a false one-time filter costs nothing), so the evaluation can
+score the methods apart. {filters} is replaced by a fixed, parameterised condition from `filters.py`.
+"""
+from __future__ import annotations
+
+_FUSION = """
+fused AS (
+    SELECT id,
+           sum(weight / (60 + rank)) AS score,
+           min(rank) FILTER (WHERE method = 'fts')  AS fts_rank,
+           min(rank) FILTER (WHERE method = 'vec')  AS vec_rank,
+           min(rank) FILTER (WHERE method = 'fvec') AS fvec_rank
+      FROM (SELECT id, rank, 1.0 AS weight, 'fts' AS method FROM fts
+            UNION ALL SELECT id, rank, 1.0, 'vec' FROM vec
+            UNION ALL SELECT id, rank, 1.5, 'fvec' FROM fvec) ranked
+     GROUP BY id
+)"""
+
+
+def _statement(table: str, key: str, date: str, columns: str) -> str:
+    return f"""
+WITH q AS (
+    -- Any of the words (ranked by how many and how well they match), not all of them: people type sentences
+    -- ("emails about the budget"), and an AND of every word finds nothing. Quoted phrases stay phrases; a
+    -- query with an exclusion (-word) keeps websearch's own AND so the exclusion holds.
+    SELECT CASE WHEN %(text)s ~ '(^|[[:space:]])-[^[:space:]]' THEN websearch_to_tsquery('english', %(text)s)
+                ELSE replace(websearch_to_tsquery('english', %(text)s)::text, ' & ', ' | ')::tsquery END AS query
+),
+fts AS MATERIALIZED (
+    SELECT {key} AS id, row_number() OVER (ORDER BY ts_rank_cd(search_vector, q.query) DESC, {date} DESC) AS rank
+      FROM {table}, q
+     WHERE %(use_fts)s AND user_id = %(user_id)s AND search_vector @@ q.query
+     ORDER BY ts_rank_cd(search_vector, q.query) DESC, {date} DESC
+     LIMIT %(k)s
+),
+vec_candidates AS MATERIALIZED (
+    SELECT {key} AS id, embedding <=> %(vector)s AS distance
+      FROM {table}
+     WHERE %(use_vec)s AND user_id = %(user_id)s AND embedding IS NOT NULL
+     ORDER BY embedding <=> %(vector)s
+     LIMIT %(k)s
+),
+vec AS (SELECT id, row_number() OVER (ORDER BY distance) AS rank FROM vec_candidates),
+fvec_candidates AS MATERIALIZED (
+    SELECT {key} AS id, embedding <=> %(vector)s AS distance
+      FROM {table}
+     WHERE %(use_fvec)s AND user_id = %(user_id)s AND embedding IS NOT NULL AND {{filters}}
+     ORDER BY embedding <=> %(vector)s
+     LIMIT %(k)s
+),
+fvec AS (SELECT id, row_number() OVER (ORDER BY distance) AS rank FROM fvec_candidates),
+{_FUSION}
+SELECT {columns}, f.score, f.fts_rank, f.vec_rank, f.fvec_rank
+  FROM fused f
+  JOIN {table} t ON t.user_id = %(user_id)s AND t.{key} = f.id
+ ORDER BY f.score DESC, t.{date} DESC
+ LIMIT %(limit)s
+"""
+
+
+GMAIL = _statement(
+    "gmail_cache", "email_id", "received_at",
+    "t.email_id AS id, t.subject AS title, t.body_preview AS snippet, t.received_at AS at, t.sender AS who, "
+    "t.sender_name AS who_name, t.thread_id AS thread_id, t.labels AS labels, '' AS link")
+CALENDAR = _statement(
+    "gcal_cache", "event_id", "start_time",
+    "t.event_id AS id, t.title AS title, left(t.description, 300) AS snippet, t.start_time AS at, "
+    "t.organizer AS who, '' AS who_name, '' AS thread_id, '{}'::text[] AS labels, t.html_link AS link")
+DRIVE = _statement(
+    "gdrive_cache", "file_id", "modified_at",
+    "t.file_id AS id, t.name AS title, t.content_preview AS snippet, t.modified_at AS at, "
+    "coalesce(t.owners->0->>'email', '') AS who, coalesce(t.owners->0->>'name', '') AS who_name, '' AS thread_id, "
+    "ARRAY[t.mime_type] AS labels, t.web_link AS link")
+
+STATEMENTS = {"gmail": GMAIL, "calendar": CALENDAR, "drive": DRIVE}
