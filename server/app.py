@@ -11,7 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from server.config import Config
 from server.errors import register_error_handlers
-from server.faces import health, sync_api, webhooks, ws
+from server.faces import health, search_api, sync_api, webhooks, ws
 from server.logs import configure_logging, new_request_id, request_id_var
 from server.queue import redis_client
 from server.services import Services
@@ -82,5 +82,6 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(sync_api.bp)
+    app.register_blueprint(search_api.bp)
     ws.sock.init_app(app)
     return app

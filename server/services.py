@@ -1,13 +1,15 @@
 """What a request handler may use: the config and the process's connections, created once by the app factory."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 import redis
 from flask import current_app
 from psycopg_pool import ConnectionPool
 
 from server.config import Config
+from server.embeddings import Embedder, make_embedder
 
 
 @dataclass
@@ -17,6 +19,15 @@ class Services:
     config: Config
     pool: ConnectionPool
     redis: redis.Redis
+    _embedder: Embedder | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def embedder(self) -> Embedder:
+        """The query embedder, loaded on first use (a web process that never searches never loads it)."""
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = make_embedder(self.config)
+            return self._embedder
 
     def close(self) -> None:
         """Release the pool's connections and Redis sockets (app shutdown, tests)."""

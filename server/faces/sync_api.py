@@ -16,9 +16,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
 from server.errors import ApiError
+from server.faces import validation
 from server.faces.auth import current_user
 from server.services import services
 from workers.enqueue import KINDS, SERVICES, enqueue_sync, pending_key
@@ -41,23 +42,6 @@ class SyncRequest(Schema):
 
 def _iso(value: datetime | None) -> str | None:
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if value else None
-
-
-def _flatten(messages: Any, prefix: str = "") -> list[str]:
-    """marshmallow's nested error messages as `field: message` lines (list items as `field.N`)."""
-    if isinstance(messages, dict):
-        return [line for key, value in messages.items()
-                for line in _flatten(value, f"{prefix}.{key}" if prefix else str(key))]
-    if isinstance(messages, list):
-        return [line for message in messages for line in _flatten(message, prefix)]
-    return [f"{prefix}: {messages}" if prefix else str(messages)]
-
-
-def _string_keys(messages: Any) -> Any:
-    """The same messages with list indexes as string keys (JSON objects cannot mix int and str keys)."""
-    if isinstance(messages, dict):
-        return {str(key): _string_keys(value) for key, value in messages.items()}
-    return messages
 
 
 @bp.get("/sync/status")
@@ -98,11 +82,7 @@ def sync_now() -> tuple[Response, int]:
             raise ApiError(400, "bad_request", "The body must be JSON.")
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "The body must be a JSON object.")
-    try:
-        params = SyncRequest().load(body)
-    except ValidationError as exc:
-        raise ApiError(400, "bad_request", "Invalid sync request: " + "; ".join(_flatten(exc.messages)),
-                       fields=_string_keys(exc.messages)) from exc
+    params = validation.load(SyncRequest(), body, "sync request")
     if user.needs_reauth:
         raise ApiError(409, "auth_required", "Your Google account needs to be reconnected before it can sync.")
     kind = "full" if params["full"] else "delta"

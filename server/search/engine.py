@@ -74,7 +74,7 @@ def search(conn: psycopg.Connection[Any], service: str, user_id: uuid.UUID | str
     values = (filters or SearchFilters()).for_service(service)
     where = condition(service, values)
     if vector is None:
-        use_vec = use_fvec = False
+        use_vec = False  # the filtered list still works: it falls back to newest first
     if where == "true":
         use_fvec = False  # without filters the filtered list would only repeat the vector list
     params: dict[str, Any] = {
