@@ -1,0 +1,149 @@
+"""Search quality on the demo workspace: P@5, nDCG@10, Recall@10 and MRR for hybrid, full-text only, vector only
+and filtered vector, overall and per service; plus Recall@5 on WorkBench's known-item tasks.
+
+    python evals/search.py --queries evals/data/search_dev.jsonl [--json OUT] [--workbench PATH]
+
+Starts what it needs by itself: an embedded PostgreSQL and Redis in a temporary directory, the emulator with the
+demo data, a full sync of the demo user through the real jobs, and the real local embedding model (every item
+gets its full vector before scoring). Queries are run as written (no intent parsing: this scores the index, not
+the classifier), so the "filtered" method has no filters to use and scores zero until the planner passes them.
+Graded relevance: gain 2^grade - 1 for nDCG; any grade ≥ 1 counts as relevant for P@5, Recall@10 and MRR.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import shutil
+import sys
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from rq import Queue  # noqa: E402
+
+from emulator.testing import EmulatorServer  # noqa: E402
+from server import accounts  # noqa: E402
+from server.config import REPO_ROOT, Config  # noqa: E402
+from server.crypto import generate_key  # noqa: E402
+from server.devinfra import EmbeddedPostgres, EmbeddedRedis  # noqa: E402
+from server.search import METHODS, search  # noqa: E402
+from server.store import migrations  # noqa: E402
+from workers import context as job_context  # noqa: E402
+from workers.enqueue import SERVICES, enqueue_sync  # noqa: E402
+from workers.runner import InProcessWorker  # noqa: E402
+
+DEMO_USER = "sam@atlas.com"
+WORKBENCH = REPO_ROOT / "emulator" / "data" / "workbench" / "tasks_dev.jsonl"
+_GOLD_ID = re.compile(r"(email|calendar)\.\w+\.func\((?:email_id|event_id)=\"(\d+)\"")
+
+
+def metrics(ranked: list[str], relevant: dict[str, int]) -> dict[str, float]:
+    """P@5, nDCG@10, Recall@10 and MRR of one ranking."""
+    rel = {k for k, g in relevant.items() if g >= 1}
+    gains = [(2 ** relevant.get(item, 0) - 1) for item in ranked[:10]]
+    dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
+    ideal = sorted((2 ** g - 1 for g in relevant.values()), reverse=True)[:10]
+    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+    first = next((i for i, item in enumerate(ranked) if item in rel), None)
+    return {"p@5": sum(item in rel for item in ranked[:5]) / 5, "ndcg@10": dcg / idcg if idcg else 0.0,
+            "recall@10": len(rel & set(ranked[:10])) / len(rel) if rel else 0.0,
+            "mrr": 1 / (first + 1) if first is not None else 0.0}
+
+
+def mean(rows: list[dict[str, float]]) -> dict[str, float]:
+    return {k: round(sum(r[k] for r in rows) / len(rows), 4) for k in rows[0]} if rows else {}
+
+
+def build_index(base: Path) -> tuple[job_context.JobContext, Any, EmulatorServer, list[Any]]:
+    """Servers, emulator with the demo data, and the demo user's index with every vector computed."""
+    pg, rd = EmbeddedPostgres(base / "pg", fast=True), EmbeddedRedis(base / "redis", persist=False)
+    emulator = EmulatorServer().start()
+    emulator.control.load(dataset="demo")
+    config = Config(database_url=pg.start(), redis_url=rd.start(), data_dir=base,
+                    google_api_base_url=emulator.url + "/", google_token_uri=emulator.url + "/token",
+                    token_encryption_key=generate_key())
+    migrations.migrate(config.database_url or "", config.embedding_dim)
+    ctx = job_context.from_config(config)
+    job_context.use(ctx)
+    tokens = emulator.control.create_user(DEMO_USER)
+    user = accounts.connect(ctx.pool, config, DEMO_USER, access_token=tokens["access_token"],
+                            refresh_token=tokens["refresh_token"],
+                            expires_at=datetime.now(timezone.utc) + timedelta(hours=1))
+    for service in SERVICES:
+        enqueue_sync(ctx.redis, user.id, service, "full")
+    queues = [Queue(n, connection=ctx.redis) for n in ("sync", "embed")]
+    InProcessWorker(queues, connection=ctx.redis).work(burst=True)
+    return ctx, user, emulator, [pg, rd]
+
+
+def workbench_known_items(path: Path) -> list[dict[str, Any]]:
+    """Tasks whose gold action names one existing email or event: (query, service, id)."""
+    items = []
+    for line in path.read_text().splitlines():
+        task = json.loads(line)
+        found = _GOLD_ID.findall(task["answer"])
+        if len(found) == 1:
+            kind, item = found[0]
+            items.append({"query": task["query"], "service": "gmail" if kind == "email" else "calendar", "id": item})
+    return items
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--queries", required=True, type=Path)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--workbench", type=Path, default=WORKBENCH)
+    args = parser.parse_args()
+    queries = [json.loads(line) for line in args.queries.read_text().splitlines() if line.strip()]
+    base = Path(tempfile.mkdtemp(prefix="wo-eval-search-"))
+    ctx, user, emulator, servers = build_index(base)
+    try:
+        embedder = ctx.embedder()
+        runs: dict[str, dict[str, list[str]]] = {m: {} for m in METHODS}
+        scores: dict[str, list[dict[str, float]]] = {m: [] for m in METHODS}
+        per_service: dict[str, dict[str, list[dict[str, float]]]] = {m: {} for m in METHODS}
+        with ctx.pool.connection() as conn:
+            for q in queries:
+                vector = embedder.embed([q["query"]])[0]
+                for method in METHODS:
+                    hits = search(conn, q["service"], user.id, q["query"], vector, limit=10, method=method)
+                    ranked = [h.id for h in hits]
+                    runs[method][q["id"]] = ranked
+                    m = metrics(ranked, q["relevant"])
+                    scores[method].append(m)
+                    per_service[method].setdefault(q["service"], []).append(m)
+            known = workbench_known_items(args.workbench)
+            found = 0
+            for item in known:
+                vector = embedder.embed([item["query"]])[0]
+                top5 = [h.id for h in search(conn, item["service"], user.id, item["query"], vector, limit=5)]
+                found += item["id"] in top5
+        result: dict[str, Any] = {m: mean(scores[m]) for m in METHODS}
+        result["n"] = len(queries)
+        result["per_service"] = {m: {s: mean(rows) for s, rows in per_service[m].items()} for m in METHODS}
+        result["workbench_known_item"] = {"recall@5": round(found / len(known), 4) if known else 0.0,
+                                          "n": len(known)}
+        result["runs"] = runs
+        print(f"search quality on {len(queries)} queries ({args.queries})")
+        for method in METHODS:
+            print(f"  {method:9s} " + "  ".join(f"{k} {v:.3f}" for k, v in result[method].items()))
+            for service, row in sorted(result["per_service"][method].items()):
+                print(f"      {service:9s} " + "  ".join(f"{k} {v:.3f}" for k, v in row.items()))
+        print(f"  WorkBench known-item Recall@5 (hybrid): {result['workbench_known_item']['recall@5']:.3f} "
+              f"over {len(known)} tasks")
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=1))
+    finally:
+        ctx.pool.close()
+        emulator.stop()
+        for server in servers:
+            server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
