@@ -1,37 +1,18 @@
-"""What a job needs (config, database pool, Redis, the embedder), made once per worker process."""
+"""What a job needs (config, database pool, Redis, the embedder), made once per worker process.
+
+It is the same bundle the web app keeps per process (`server.services.Services`); jobs call it a JobContext.
+"""
 from __future__ import annotations
 
 import os
-import threading
-from dataclasses import dataclass, field
 from typing import Any
 
-import redis
-from psycopg_pool import ConnectionPool
-
 from server.config import Config
-from server.embeddings import Embedder, make_embedder
 from server.queue import redis_client
+from server.services import Services
 from server.store.pool import make_pool
 
-
-@dataclass
-class JobContext:
-    """Per-process resources shared by the jobs a worker runs."""
-
-    config: Config
-    pool: ConnectionPool
-    redis: redis.Redis
-    _embedder: Embedder | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def embedder(self) -> Embedder:
-        """The embedding model, loaded on first use (the sync jobs never need it)."""
-        with self._lock:
-            if self._embedder is None:
-                self._embedder = make_embedder(self.config)
-            return self._embedder
-
+JobContext = Services
 
 _context: JobContext | None = None
 _pid: int | None = None
@@ -44,7 +25,7 @@ def use(ctx: JobContext | None) -> None:
 
 
 def from_config(config: Config, embedder: Any = None) -> JobContext:
-    """A context for `config` (URLs required)."""
+    """A context for `config` (URLs required); `embedder` replaces the configured model (tests)."""
     config.require_urls()
     return JobContext(config, make_pool(config.database_url or "", 1, 4, name="jobs"),
                       redis_client(config.redis_url or "", timeout=30), embedder)
