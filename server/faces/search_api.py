@@ -1,6 +1,6 @@
 """`GET /api/v1/search?q=&service=&from=&after=&before=&limit=`: the current user's hybrid search.
 
-Answers `{"query", "hits": [{"service", "id", "title", "snippet", "at", "who", "who_name", "link", "score",
+Answers `{"query", "people": {"from": {"query", "ambiguous", "matches"}}?, "hits": [{"service", "id", "title", "snippet", "at", "who", "who_name", "link", "score",
 "ranks": {"fts", "vector", "filtered"}}]}`, best first across the requested services. `from` takes an address or
 a name ("sarah"); `after`/`before` take dates (YYYY-MM-DD, UTC midnight) or ISO date-times.
 """
@@ -18,7 +18,7 @@ from server.embeddings.cache import cached_query_embedding
 from server.faces import validation
 from server.faces.auth import current_user
 from server.search import SearchFilters, search
-from server.search.people import resolve_senders
+from server.search import people
 from server.services import services
 
 log = logging.getLogger(__name__)
@@ -82,11 +82,16 @@ def search_route() -> Response:
         vector = None
     wanted = SERVICES if params["service"] == "all" else (params["service"],)
     hits = []
+    resolved: dict[str, Any] = {}
     with svc.pool.connection() as conn:
         filters = SearchFilters(after=params["after"], before=params["before"])
         if params["from_"]:
-            filters.senders = resolve_senders(conn, user.id, params["from_"]) or [params["from_"].lower()]
+            # A search may take every match of an ambiguous name; the answer says who was included.
+            who = people.resolve(conn, user.id, params["from_"], me=user.email)
+            filters.senders = who.emails or [params["from_"].lower()]
+            resolved["from"] = {"query": who.query, "ambiguous": who.ambiguous,
+                                "matches": [{"email": p.email, "name": p.name} for p in who.matches]}
         for service in wanted:
             hits.extend(search(conn, service, user.id, params["q"], vector, filters, params["limit"]))
     hits.sort(key=lambda h: h.score, reverse=True)
-    return jsonify(query=params["q"], hits=[_hit(h) for h in hits[:params["limit"]]])
+    return jsonify(query=params["q"], people=resolved, hits=[_hit(h) for h in hits[:params["limit"]]])

@@ -42,7 +42,10 @@ def test_a_search_returns_the_demo_users_hits_with_their_ranks(client, seeded) -
 def test_from_takes_a_name_and_dates_bound_the_window(client, seeded) -> None:
     response = client.get("/api/v1/search", query_string={"q": "budget", "from": "sarah", "service": "gmail",
                                                           "after": "2023-11-20", "before": "2023-11-30"})
-    hits = response.get_json()["hits"]
+    body = response.get_json()
+    assert body["people"]["from"] == {"query": "sarah", "ambiguous": False,
+                                      "matches": [{"email": "sarah.lee@finance.example", "name": "Sarah Lee"}]}
+    hits = body["hits"]
     # not embedded yet: Sarah's mail in the window still rises through the filtered list (newest first)
     assert [h["id"] for h in hits] == ["m1", "m3", "m2"]
     assert [h["ranks"]["filtered"] for h in hits] == [2, 1, None]
