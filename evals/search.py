@@ -37,6 +37,7 @@ from workers.enqueue import SERVICES, enqueue_sync  # noqa: E402
 from workers.runner import InProcessWorker  # noqa: E402
 
 DEMO_USER = "sam@atlas.com"
+WORKBENCH_NOW = datetime(2023, 11, 30, tzinfo=timezone.utc)
 WORKBENCH = REPO_ROOT / "emulator" / "data" / "workbench" / "tasks_dev.jsonl"
 _GOLD_ID = re.compile(r"(email|calendar)\.\w+\.func\((?:email_id|event_id)=\"(\d+)\"")
 
@@ -109,8 +110,10 @@ def main() -> None:
         with ctx.pool.connection() as conn:
             for q in queries:
                 vector = embedder.embed([q["query"]])[0]
+                now = datetime.fromisoformat(q["now"].replace("Z", "+00:00"))
                 for method in METHODS:
-                    hits = search(conn, q["service"], user.id, q["query"], vector, limit=10, method=method)
+                    hits = search(conn, q["service"], user.id, q["query"], vector, limit=10, method=method,
+                                  now=now)
                     ranked = [h.id for h in hits]
                     runs[method][q["id"]] = ranked
                     m = metrics(ranked, q["relevant"])
@@ -120,7 +123,8 @@ def main() -> None:
             found = 0
             for item in known:
                 vector = embedder.embed([item["query"]])[0]
-                top5 = [h.id for h in search(conn, item["service"], user.id, item["query"], vector, limit=5)]
+                top5 = [h.id for h in search(conn, item["service"], user.id, item["query"], vector, limit=5,
+                                             now=WORKBENCH_NOW)]
                 found += item["id"] in top5
         result: dict[str, Any] = {m: mean(scores[m]) for m in METHODS}
         result["n"] = len(queries)

@@ -60,10 +60,16 @@ fvec_candidates AS MATERIALIZED (
 ),
 fvec AS (SELECT id, row_number() OVER (ORDER BY distance NULLS LAST, at DESC) AS rank FROM fvec_candidates),
 {_FUSION}
-SELECT {columns}, f.score, f.fts_rank, f.vec_rank, f.fvec_rank
+SELECT {columns}, f.score * (1 + %(recency)s * exp(-abs(extract(epoch FROM %(now)s::timestamptz - t.{date}))
+                                                   / (30 * 86400.0) * ln(2))) AS score,
+       f.fts_rank, f.vec_rank, f.fvec_rank
   FROM fused f
   JOIN {table} t ON t.user_id = %(user_id)s AND t.{key} = f.id
- ORDER BY f.score DESC, t.{date} DESC
+ -- Recency: a mild boost for items near "now" (recent mail and files, events just past or coming up), halving
+ -- every 30 days away; people expect the latest booking, not last year's. Ties go to the newer item.
+ ORDER BY f.score * (1 + %(recency)s * exp(-abs(extract(epoch FROM %(now)s::timestamptz - t.{date}))
+                                            / (30 * 86400.0) * ln(2))) DESC,
+          t.{date} DESC
  LIMIT %(limit)s
 """
 

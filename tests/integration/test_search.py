@@ -156,3 +156,14 @@ def test_no_user_ever_sees_the_other_users_items(conn, model, users, service, me
 def test_without_a_vector_full_text_still_answers(conn, users) -> None:
     hits = search(conn, "drive", users["ben"], "financial review", None)
     assert [h.id for h in hits] == ["f1ben"]
+
+
+def test_the_recency_boost_favours_items_near_now(conn) -> None:
+    user = _user(conn, "recency@example.com")
+    workspace_cache.upsert_messages(conn, user, [_mail(1, "Booking confirmation", "Your booking", "a@b.example", 1),
+                                                 _mail(2, "Booking confirmation", "Your booking", "a@b.example", 200)])
+    plain = search(conn, "gmail", user, "booking", None, now=NOW)
+    assert [h.id for h in plain] == ["m1", "m2"]  # equal matches: the newer first
+    then = NOW - timedelta(days=200)
+    boosted = search(conn, "gmail", user, "booking", None, now=then, recency=0.5)
+    assert [h.id for h in boosted] == ["m2", "m1"] and boosted[0].score > plain[1].score
