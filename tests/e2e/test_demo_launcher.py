@@ -81,6 +81,26 @@ def _wait_synced(demo: Demo, limit: float = 120.0) -> dict:
         time.sleep(0.5)
 
 
+def _cleanup(demo: Demo) -> None:
+    """After a failed test: stop the demo the way a person would (SIGTERM: it stops what it started), and kill
+    whatever is left of its process tree only if that does not work."""
+    if demo.proc.poll() is not None:
+        return
+    try:
+        tree = psutil.Process(demo.proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        tree = []
+    demo.proc.send_signal(signal.SIGTERM)
+    try:
+        demo.proc.wait(60)
+    except subprocess.TimeoutExpired:
+        for proc in [psutil.Process(demo.proc.pid), *tree]:
+            try:
+                proc.kill()
+            except psutil.NoSuchProcess:
+                pass
+
+
 def _leftovers(demo: Demo) -> list[str]:
     """Processes of this demo that still run: servers with its data dir, or anything bound to its ports."""
     marks = [str(demo.data_dir), f":{demo.port}", f"--port {demo.emulator_port}"]
@@ -148,8 +168,7 @@ def test_demo_is_ready_serves_and_leaves_nothing_after_ctrl_c(tmp_path: Path) ->
         survivors = _stop_and_list_survivors(demo, tree, signal.SIGINT, group=True)
         assert survivors == [], (survivors, demo.log_tail())
     finally:
-        if demo.proc.poll() is None:
-            os.killpg(demo.proc.pid, signal.SIGKILL)
+        _cleanup(demo)
 
 
 def test_sigterm_to_the_launcher_alone_stops_everything(tmp_path: Path) -> None:
@@ -161,5 +180,4 @@ def test_sigterm_to_the_launcher_alone_stops_everything(tmp_path: Path) -> None:
         assert survivors == [], (survivors, demo.log_tail())
         assert demo.proc.returncode is not None
     finally:
-        if demo.proc.poll() is None:
-            os.killpg(demo.proc.pid, signal.SIGKILL)
+        _cleanup(demo)
