@@ -44,12 +44,18 @@ def healthz() -> Response:
     return json_response({"ok": True, "users": len(st.users)})
 
 
-@bp.post("/users")
-def create_user() -> Response:
+def _body_with_email() -> tuple[dict[str, Any], str]:
+    """The JSON body and its required `email` (400 when missing or not an address)."""
     body = json_body(required=True)
     email = body.get("email")
     if not isinstance(email, str) or "@" not in email:
         raise errors.bad_request("email is required", "required")
+    return body, email
+
+
+@bp.post("/users")
+def create_user() -> Response:
+    body, email = _body_with_email()
     st = get_state()
     with st.lock:
         user = st.ensure_user(email)
@@ -264,10 +270,7 @@ def certs() -> Response:
 
 @bp.post("/oauth/codes")
 def new_code() -> Response:
-    body = json_body(required=True)
-    email = body.get("email")
-    if not isinstance(email, str) or "@" not in email:
-        raise errors.bad_request("email is required", "required")
+    body, email = _body_with_email()
     st = get_state()
     with st.lock:
         st.ensure_user(email)

@@ -274,28 +274,27 @@ def untrash(box: Mailbox, msg: Message) -> None:
     box.change_labels(msg, ["INBOX"] if msg.had_inbox else [], ["TRASH"])
 
 
-@bp.post("/messages/<id>/trash")
-@api_method("gmail.users.messages.trash")
-def trash_message(user: User, userId: str, id: str) -> dict[str, Any]:
+def _move(user: User, userId: str, id: str, action: Any) -> dict[str, Any]:
+    """Apply `trash` or `untrash` to one message and answer it in the minimal format."""
     _check_user(user, userId)
     st = get_state()
     with st.lock:
         msg = _msg(user.mailbox, id)
-        trash(user.mailbox, msg)
+        action(user.mailbox, msg)
         st.dirty = True
         return message_resource(user, msg, "minimal")
+
+
+@bp.post("/messages/<id>/trash")
+@api_method("gmail.users.messages.trash")
+def trash_message(user: User, userId: str, id: str) -> dict[str, Any]:
+    return _move(user, userId, id, trash)
 
 
 @bp.post("/messages/<id>/untrash")
 @api_method("gmail.users.messages.untrash")
 def untrash_message(user: User, userId: str, id: str) -> dict[str, Any]:
-    _check_user(user, userId)
-    st = get_state()
-    with st.lock:
-        msg = _msg(user.mailbox, id)
-        untrash(user.mailbox, msg)
-        st.dirty = True
-        return message_resource(user, msg, "minimal")
+    return _move(user, userId, id, untrash)
 
 
 @bp.delete("/messages/<id>")

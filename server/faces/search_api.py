@@ -15,6 +15,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from server.embeddings import EmbeddingError
 from server.embeddings.cache import cached_query_embedding
+from server.errors import ApiError
 from server.faces import validation
 from server.faces.auth import current_user
 from server.search import SearchFilters, search
@@ -70,8 +71,6 @@ def search_route() -> Response:
     """The best items for `q` across the requested services, for the current user only."""
     params = validation.load(SearchQuery(), request.args.to_dict(flat=True), "search")
     if len(request.args.getlist("q")) > 1:
-        from server.errors import ApiError
-
         raise ApiError(400, "bad_request", "Invalid search: q: give it once.")
     user = current_user()
     svc = services()
