@@ -31,6 +31,19 @@ def _int(env: Mapping[str, str], name: str, default: int, lo: int = 1, hi: int =
     return value
 
 
+def _float(env: Mapping[str, str], name: str, default: float, lo: float, hi: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name} must be between {lo:g} and {hi:g}, got {value:g}")
+    return value
+
+
 def _str(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:
     raw = env.get(name)
     return raw if raw not in (None, "") else default
@@ -53,6 +66,13 @@ class Config:
     embedding_max_tokens: int = 128  # tokens of each text the local model reads (its limit is 256)
     openai_api_key: str | None = None
     openai_base_url: str | None = None  # a compatible endpoint or a local stand-in (tests)
+    # LLM port: OpenAI first, Anthropic as fallback; a provider without a key is skipped (none = offline only).
+    anthropic_api_key: str | None = None
+    anthropic_base_url: str | None = None  # unset = the SDK's default; tests point it at a local stand-in
+    llm_openai_model: str = "gpt-4o-mini"
+    llm_anthropic_model: str = "claude-haiku-4-5"
+    llm_classify_timeout: float = 5.0  # seconds per classification request
+    llm_synthesis_timeout: float = 30.0  # seconds per synthesis request (between streamed chunks)
     # Google: unset base URL = Google itself; the demo points it at the local emulator.
     google_api_base_url: str | None = None
     google_token_uri: str | None = None  # unset = Google's, https://oauth2.googleapis.com/token
@@ -97,6 +117,12 @@ class Config:
             embedding_max_tokens=_int(env, "EMBEDDING_MAX_TOKENS", 128, 8, 256),
             openai_api_key=_str(env, "OPENAI_API_KEY"),
             openai_base_url=_str(env, "OPENAI_BASE_URL"),
+            anthropic_api_key=_str(env, "ANTHROPIC_API_KEY"),
+            anthropic_base_url=_str(env, "ANTHROPIC_BASE_URL"),
+            llm_openai_model=_str(env, "LLM_OPENAI_MODEL", cls.llm_openai_model) or cls.llm_openai_model,
+            llm_anthropic_model=_str(env, "LLM_ANTHROPIC_MODEL", cls.llm_anthropic_model) or cls.llm_anthropic_model,
+            llm_classify_timeout=_float(env, "LLM_CLASSIFY_TIMEOUT_SECONDS", 5.0, 0.1, 120.0),
+            llm_synthesis_timeout=_float(env, "LLM_SYNTHESIS_TIMEOUT_SECONDS", 30.0, 0.1, 600.0),
             token_encryption_key=_str(env, "TOKEN_ENCRYPTION_KEY"),
             push_audience=_str(env, "PUSH_AUDIENCE"),
             push_service_account=_str(env, "PUSH_SERVICE_ACCOUNT"),

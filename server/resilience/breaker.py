@@ -1,0 +1,100 @@
+"""A circuit breaker: stop calling a dependency that keeps failing, try it again once after a pause.
+
+closed ── `threshold` consecutive failures ──> open ── `reset_after` seconds ──> half_open
+half_open: exactly one trial call is let through; its success closes the breaker, its failure re-opens it.
+
+The clock is injectable so tests move time instead of sleeping. One breaker is shared by every request of a
+process, so its state changes under a lock (re-entrant: an `on_change` hook may read `state`).
+"""
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from typing import Callable
+
+log = logging.getLogger(__name__)
+
+
+class BreakerState(str, enum.Enum):
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half_open"
+
+
+class CircuitBreaker:
+    """Per-dependency breaker. Call `allow()` before a call, then `record_success()` or `record_failure()`."""
+
+    def __init__(self, name: str, threshold: int = 3, reset_after: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic,
+                 on_change: Callable[[str, BreakerState, BreakerState], None] | None = None) -> None:
+        if threshold < 1 or reset_after <= 0:
+            raise ValueError("threshold must be ≥ 1 and reset_after > 0")
+        self.name = name
+        self.threshold = threshold
+        self.reset_after = reset_after
+        self._clock = clock
+        self._on_change = on_change
+        self._lock = threading.RLock()
+        self._state = BreakerState.CLOSED
+        self._failures = 0
+        self._opened_at = 0.0
+        self._trial_started: float | None = None  # when the half-open trial was let through
+
+    @property
+    def state(self) -> BreakerState:
+        """The current state; an open breaker whose pause is over reads as half_open."""
+        with self._lock:
+            if self._state is BreakerState.OPEN and self._clock() - self._opened_at >= self.reset_after:
+                self._move(BreakerState.HALF_OPEN)
+            return self._state
+
+    @property
+    def consecutive_failures(self) -> int:
+        """Failures since the last success (for metrics)."""
+        return self._failures
+
+    def allow(self) -> bool:
+        """May a call go through now? In half_open this hands out the single trial."""
+        with self._lock:
+            now = self._clock()
+            if self._state is BreakerState.OPEN:
+                if now - self._opened_at < self.reset_after:
+                    return False
+                self._move(BreakerState.HALF_OPEN)
+            if self._state is BreakerState.HALF_OPEN:
+                # A trial whose caller never reported back (crashed, abandoned stream) must not wedge the
+                # breaker: after another pause a new trial is allowed.
+                if self._trial_started is not None and now - self._trial_started < self.reset_after:
+                    return False
+                self._trial_started = now
+            return True
+
+    def record_success(self) -> None:
+        """The dependency answered: close the breaker and forget earlier failures."""
+        with self._lock:
+            self._failures = 0
+            self._trial_started = None
+            if self._state is not BreakerState.CLOSED:
+                self._move(BreakerState.CLOSED)
+
+    def record_failure(self) -> None:
+        """The dependency failed: count it, and open the breaker at the threshold or after a failed trial."""
+        with self._lock:
+            self._failures += 1
+            self._trial_started = None
+            if self._state is BreakerState.HALF_OPEN or (
+                    self._state is BreakerState.CLOSED and self._failures >= self.threshold):
+                self._opened_at = self._clock()
+                self._move(BreakerState.OPEN)
+
+    def _move(self, new: BreakerState) -> None:
+        old, self._state = self._state, new
+        if new is not BreakerState.HALF_OPEN:
+            self._trial_started = None
+        log.log(logging.WARNING if new is BreakerState.OPEN else logging.INFO, "circuit breaker %s", new.value,
+                extra={"breaker": self.name, "from_state": old.value, "to_state": new.value,
+                       "consecutive_failures": self._failures})
+        if self._on_change is not None:
+            self._on_change(self.name, old, new)
