@@ -40,13 +40,19 @@ def test_cache_tables_are_partitioned_by_user_and_indexed(conn: psycopg.Connecti
     partitions = conn.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = %s::regclass", (table,)).fetchone()
     assert partitions[0] == 16
     indexdefs = [r[0] for r in conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", (table,))]
-    assert any("USING gin (search_vector)" in d for d in indexdefs)
+    assert any("USING gin (user_id, search_vector)" in d for d in indexdefs)
     assert any("USING hnsw (embedding vector_cosine_ops)" in d for d in indexdefs)
     assert any(f"(user_id, {google_id})" in d and "UNIQUE" in d for d in indexdefs)
     generated = conn.execute(
         "SELECT is_generated, data_type FROM information_schema.columns "
         "WHERE table_name = %s AND column_name = 'search_vector'", (table,)).fetchone()
     assert generated == ("ALWAYS", "tsvector")
+    # Inline storage (MAIN) for the tsvector and PLAIN for the vector, in every partition: ranking and exact
+    # distance must not pay a TOAST lookup per row.
+    storage = conn.execute(
+        "SELECT DISTINCT a.attname, a.attstorage FROM pg_inherits i JOIN pg_attribute a ON a.attrelid = i.inhrelid"
+        " WHERE i.inhparent = %s::regclass AND a.attname IN ('search_vector', 'embedding')", (table,)).fetchall()
+    assert sorted(storage) == [("embedding", "p"), ("search_vector", "m")]
 
 
 def test_upserts_keyed_by_user_and_google_id_never_duplicate(conn: psycopg.Connection) -> None:
