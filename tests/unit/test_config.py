@@ -36,3 +36,30 @@ def test_processes_without_urls_get_a_clear_message() -> None:
     with pytest.raises(ConfigError, match="DATABASE_URL and REDIS_URL not set.*make demo"):
         Config().require_urls()
     Config(database_url="postgresql://x/y", redis_url="redis://z").require_urls()
+
+
+def test_llm_defaults_configure_no_provider() -> None:
+    config = Config.from_env({})
+    assert config.openai_api_key is None and config.anthropic_api_key is None
+    assert (config.llm_openai_model, config.llm_anthropic_model) == ("gpt-4o-mini", "claude-haiku-4-5")
+    assert (config.llm_classify_timeout, config.llm_synthesis_timeout) == (5.0, 30.0)
+
+
+def test_llm_settings_are_read_from_the_environment() -> None:
+    config = Config.from_env({"ANTHROPIC_API_KEY": "ak", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9/",
+                              "LLM_OPENAI_MODEL": "gpt-4.1-mini", "LLM_ANTHROPIC_MODEL": "claude-sonnet-4-5",
+                              "LLM_CLASSIFY_TIMEOUT_SECONDS": "2.5", "LLM_SYNTHESIS_TIMEOUT_SECONDS": "45"})
+    assert (config.anthropic_api_key, config.anthropic_base_url) == ("ak", "http://127.0.0.1:9/")
+    assert (config.llm_openai_model, config.llm_anthropic_model) == ("gpt-4.1-mini", "claude-sonnet-4-5")
+    assert (config.llm_classify_timeout, config.llm_synthesis_timeout) == (2.5, 45.0)
+
+
+@pytest.mark.parametrize("env, names", [
+    ({"LLM_CLASSIFY_TIMEOUT_SECONDS": "soon"}, "LLM_CLASSIFY_TIMEOUT_SECONDS must be a number"),
+    ({"LLM_CLASSIFY_TIMEOUT_SECONDS": "0"}, "LLM_CLASSIFY_TIMEOUT_SECONDS must be between"),
+    ({"LLM_SYNTHESIS_TIMEOUT_SECONDS": "9999"}, "LLM_SYNTHESIS_TIMEOUT_SECONDS must be between"),
+])
+def test_malformed_llm_timeouts_name_the_variable(env: dict[str, str], names: str) -> None:
+    with pytest.raises(ConfigError, match=names):
+        Config.from_env(env)
+
