@@ -10,7 +10,7 @@ import numpy as np
 import psycopg
 
 from server.search.filters import CONDITIONS, condition
-from server.search.statements import STATEMENTS
+from server.search.statements import LISTINGS, STATEMENTS
 
 # Which candidate lists a method uses (the evaluation scores each; the product uses "hybrid").
 METHODS: dict[str, tuple[bool, bool, bool]] = {
@@ -69,16 +69,28 @@ def _gmail_link(thread_id: str) -> str:
     return f"https://mail.google.com/mail/u/0/#all/{thread_id}"
 
 
+ORDERS = ("relevance", "newest", "oldest")
+
+
 def search(conn: psycopg.Connection[Any], service: str, user_id: uuid.UUID | str, text: str,
            vector: np.ndarray | None, filters: SearchFilters | None = None, limit: int = 10,
-           method: str = "hybrid", now: datetime | None = None, recency: float = RECENCY) -> list[SearchHit]:
+           method: str = "hybrid", now: datetime | None = None, recency: float = RECENCY,
+           order: str = "relevance") -> list[SearchHit]:
     """The person's best `limit` items of `service` for `text` (+ its embedding `vector`).
 
     `now` (default: the database's clock) anchors the mild recency boost; evaluations pass their frozen now.
+    `order` "newest"/"oldest" lists what matches the filters (and every word of `text`) by date instead — "my last
+    email from Nadia", "my next meeting with Kofi" — and falls back to relevance when nothing matches every word.
     """
-    use_fts, use_vec, use_fvec = METHODS[method]
     values = (filters or SearchFilters()).for_service(service)
     where = condition(service, values)
+    if order != "relevance":
+        rows = _run(conn, LISTINGS[service][order].replace("{filters}", where), {
+            "user_id": user_id, "text": text.strip(), "limit": limit,
+            **{name: values.get(name) for name in CONDITIONS[service]}})
+        if rows or not text.strip():
+            return _hits(service, rows)
+    use_fts, use_vec, use_fvec = METHODS[method]
     if vector is None:
         use_vec = False  # the filtered list still works: it falls back to newest first
     if where == "true":
@@ -89,16 +101,23 @@ def search(conn: psycopg.Connection[Any], service: str, user_id: uuid.UUID | str
         "limit": limit, "now": now or datetime.now(timezone.utc), "recency": recency,
         **{name: values.get(name) for name in CONDITIONS[service]},
     }
-    sql = STATEMENTS[service].replace("{filters}", where)
+    return _hits(service, _run(conn, STATEMENTS[service].replace("{filters}", where), params))
+
+
+def _run(conn: psycopg.Connection[Any], sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     with conn.transaction():
         # An HNSW scan with a user filter keeps scanning until it has k rows of that user (pgvector 0.8).
         conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
         conn.execute(f"SET LOCAL hnsw.ef_search = {EF_SEARCH}")
-        rows = conn.execute(sql, params).fetchall()
+        return conn.execute(sql, params).fetchall()
+
+
+def _hits(service: str, rows: list[tuple[Any, ...]]) -> list[SearchHit]:
     hits = []
     for (item_id, title, snippet, at, who, who_name, thread_id, labels, link, score, fts_rank, vec_rank,
          fvec_rank) in rows:
         hits.append(SearchHit(service, item_id, title, snippet, at, who, who_name,
-                              link or (_gmail_link(thread_id) if service == "gmail" else ""), float(score),
+                              link or (_gmail_link(thread_id) if service == "gmail" else ""),
+                              float(score) if score is not None else 0.0,
                               fts_rank, vec_rank, fvec_rank, list(labels or [])))
     return hits

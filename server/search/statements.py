@@ -25,6 +25,20 @@ fused AS (
 )"""
 
 
+def _listing(table: str, date: str, columns: str, direction: str) -> str:
+    """Items in date order ("my last email from Nadia", "my first meeting on December 13"): the filters, and the
+    topic if one is given — every word of it (websearch_to_tsquery's AND), since a date order cannot rank a weak
+    any-word match below a strong one. NULL scores: these are not relevance rankings."""
+    return f"""
+SELECT {columns}, NULL::float8 AS score, NULL::int AS fts_rank, NULL::int AS vec_rank, NULL::int AS fvec_rank
+  FROM {table} t
+ WHERE t.user_id = %(user_id)s AND {{filters}}
+   AND (%(text)s = '' OR t.search_vector @@ websearch_to_tsquery('english', %(text)s))
+ ORDER BY t.{date} {direction}
+ LIMIT %(limit)s
+"""
+
+
 def _statement(table: str, key: str, date: str, columns: str) -> str:
     return f"""
 WITH q AS (
@@ -74,18 +88,22 @@ SELECT {columns}, f.score * (1 + %(recency)s * exp(-abs(extract(epoch FROM %(now
 """
 
 
-GMAIL = _statement(
-    "gmail_cache", "email_id", "received_at",
-    "t.email_id AS id, t.subject AS title, t.body_preview AS snippet, t.received_at AS at, t.sender AS who, "
-    "t.sender_name AS who_name, t.thread_id AS thread_id, t.labels AS labels, '' AS link")
-CALENDAR = _statement(
-    "gcal_cache", "event_id", "start_time",
-    "t.event_id AS id, t.title AS title, left(t.description, 300) AS snippet, t.start_time AS at, "
-    "t.organizer AS who, '' AS who_name, '' AS thread_id, '{}'::text[] AS labels, t.html_link AS link")
-DRIVE = _statement(
-    "gdrive_cache", "file_id", "modified_at",
-    "t.file_id AS id, t.name AS title, t.content_preview AS snippet, t.modified_at AS at, "
-    "coalesce(t.owners->0->>'email', '') AS who, coalesce(t.owners->0->>'name', '') AS who_name, '' AS thread_id, "
-    "ARRAY[t.mime_type] AS labels, t.web_link AS link")
+# service → (table, key, date column, the columns a hit is made of)
+_SHAPES = {
+    "gmail": ("gmail_cache", "email_id", "received_at",
+              "t.email_id AS id, t.subject AS title, t.body_preview AS snippet, t.received_at AS at, "
+              "t.sender AS who, t.sender_name AS who_name, t.thread_id AS thread_id, t.labels AS labels, '' AS link"),
+    "calendar": ("gcal_cache", "event_id", "start_time",
+                 "t.event_id AS id, t.title AS title, left(t.description, 300) AS snippet, t.start_time AS at, "
+                 "t.organizer AS who, '' AS who_name, '' AS thread_id, '{}'::text[] AS labels, "
+                 "t.html_link AS link"),
+    "drive": ("gdrive_cache", "file_id", "modified_at",
+              "t.file_id AS id, t.name AS title, t.content_preview AS snippet, t.modified_at AS at, "
+              "coalesce(t.owners->0->>'email', '') AS who, coalesce(t.owners->0->>'name', '') AS who_name, "
+              "'' AS thread_id, ARRAY[t.mime_type] AS labels, t.web_link AS link"),
+}
 
-STATEMENTS = {"gmail": GMAIL, "calendar": CALENDAR, "drive": DRIVE}
+STATEMENTS = {service: _statement(*shape) for service, shape in _SHAPES.items()}
+# service → order ("newest", "oldest") → the date-ordered listing
+LISTINGS = {service: {"newest": _listing(table, date, columns, "DESC"), "oldest": _listing(table, date, columns, "ASC")}
+            for service, (table, _key, date, columns) in _SHAPES.items()}

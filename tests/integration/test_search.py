@@ -167,3 +167,34 @@ def test_the_recency_boost_favours_items_near_now(conn) -> None:
     then = NOW - timedelta(days=200)
     boosted = search(conn, "gmail", user, "booking", None, now=then, recency=0.5)
     assert [h.id for h in boosted] == ["m2", "m1"] and boosted[0].score > plain[1].score
+
+
+def test_date_order_lists_the_latest_or_the_first_matching_item(conn, model) -> None:
+    user = _user(conn, "order@example.com")
+    workspace_cache.upsert_messages(conn, user, [
+        _mail(1, "Project update", "Status of the rollout", "nadia@atlas.example", 9),
+        _mail(2, "Lunch?", "Ramen at noon", "nadia@atlas.example", 2),
+        _mail(3, "Project update", "Final numbers", "kofi@atlas.example", 1),
+        _mail(4, "Project kickoff", "Agenda", "nadia@atlas.example", 30),
+    ])
+    workspace_cache.upsert_events(conn, user, [
+        EventRow(f"o{i}", "primary", title, "", start, start + timedelta(hours=1), False, [])
+        for i, (title, start) in enumerate([("Standup", NOW + timedelta(days=13, hours=15)),
+                                            ("Review", NOW + timedelta(days=13, hours=9)),
+                                            ("Project checkpoint", NOW + timedelta(days=20)),
+                                            ("Project checkpoint", NOW + timedelta(days=6)),
+                                            ("Project checkpoint", NOW - timedelta(days=1))])])
+    _embed_all(conn, model, user)
+    from_nadia = SearchFilters(senders=["nadia@atlas.example"])
+    assert [h.id for h in search(conn, "gmail", user, "", None, from_nadia, order="newest")] == ["m2", "m1", "m4"]
+    # with a topic, every word of it must match: "project update" is not "project kickoff"
+    latest = search(conn, "gmail", user, "project update", None, from_nadia, limit=1, order="newest")
+    assert [h.id for h in latest] == ["m1"]
+    day = SearchFilters(after=NOW + timedelta(days=13), before=NOW + timedelta(days=14))
+    assert [h.id for h in search(conn, "calendar", user, "", None, day, limit=1, order="oldest")] == ["o1"]
+    upcoming = SearchFilters(after=NOW)
+    assert [h.id for h in search(conn, "calendar", user, "project checkpoint", None, upcoming, limit=1,
+                                 order="oldest")] == ["o3"]
+    # nothing matches every word: relevance decides instead of returning nothing
+    fallback = search(conn, "gmail", user, "project rollout status zebra", None, from_nadia, order="newest")
+    assert fallback and fallback[0].id == "m1"
