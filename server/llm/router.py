@@ -97,12 +97,14 @@ class TextStream:
     the first token raises LLMStreamInterrupted from the iteration.
     """
 
-    def __init__(self, provider: str, model: str, failures: tuple[str, ...]) -> None:
+    def __init__(self, provider: str, model: str, failures: tuple[str, ...],
+                 release: Callable[[], None] = lambda: None) -> None:
         self.provider = provider
         self.model = model
         self.failures = failures
         self.usage = Usage()
         self._tokens: Iterator[str] = iter(())
+        self._release = release  # closes the connection even when iteration never started
 
     def __iter__(self) -> Iterator[str]:
         return self._tokens
@@ -122,6 +124,7 @@ class TextStream:
         close = getattr(self._tokens, "close", None)
         if close is not None:
             close()
+        self._release()
 
 
 @dataclass
@@ -138,13 +141,15 @@ class Router:
     def __init__(self, providers: Sequence[Provider], *, cache: redis.Redis | None = None,
                  policies: Mapping[str, CallPolicy] | None = None, breaker_threshold: int = 3,
                  breaker_reset_after: float = 60.0, cache_ttl: int = TTL_SECONDS,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] | None = None,
                  rng: Callable[[], float] = random.random,
                  on_breaker_change: Callable[[str, BreakerState, BreakerState], None] | None = None) -> None:
         self._providers = list(providers)
         self._policies = {**DEFAULT_POLICIES, **(policies or {})}
         self._cache = ClassificationCache(cache, ttl=cache_ttl)
-        self._clock, self._sleep, self._rng = clock, sleep, rng
+        # time.sleep looked up at call time: gevent may patch it after this module was imported.
+        self._clock, self._rng = clock, rng
+        self._sleep: Callable[[float], None] = sleep or (lambda seconds: time.sleep(seconds))
         self._breakers = {p.name: CircuitBreaker(f"llm:{p.name}", breaker_threshold, breaker_reset_after,
                                                  clock=clock, on_change=on_breaker_change)
                           for p in self._providers}
@@ -255,7 +260,7 @@ class Router:
                 if stream:
                     opened, first = self._call(provider, policy, kind,
                                                lambda timeout: self._open(provider, messages, policy, timeout))
-                    out = TextStream(provider.name, opened.model, tuple(tally.failures))
+                    out = TextStream(provider.name, opened.model, tuple(tally.failures), release=opened.close)
                     out._tokens = self._relay(provider, opened, first, out, kind, ledger)
                     return out
                 reply = self._chat(provider, messages, policy, kind, ledger, tally, json_mode=False)

@@ -40,6 +40,7 @@ class FakeProvider:
         self.name, self.model = name, f"{name}-model"
         self.script, self.clock, self.cost = script, clock, cost
         self.calls: list[float] = []  # the timeout of each call
+        self.closed = 0  # streams closed
 
     def _next(self, timeout: float) -> Reply:
         self.calls.append(timeout)
@@ -59,7 +60,10 @@ class FakeProvider:
             yield from reply.text.split()
             out.input_tokens, out.output_tokens = reply.input_tokens, reply.output_tokens
 
-        return ProviderStream(reply.model, deltas, lambda: None)
+        def close() -> None:
+            self.closed += 1
+
+        return ProviderStream(reply.model, deltas, close)
 
 
 def ok(text: str = '{"operation": "cancel"}') -> Reply:
@@ -183,6 +187,13 @@ def test_stream_fails_over_before_the_first_token(clock: FakeClock) -> None:
     stream = router([openai, anthropic], clock, retries=0).complete(MESSAGES, ledger=ledger)
     assert stream.provider == "anthropic" and list(stream) == ["one", "two", "three"]
     assert stream.usage.output_tokens == 3 and ledger.total.input_tokens == 30
+
+
+def test_a_stream_closed_unread_releases_its_connection(clock: FakeClock) -> None:
+    openai = FakeProvider("openai", [Reply("one two", "gpt-4o-mini")], clock)
+    with router([openai], clock).complete(MESSAGES) as stream:
+        assert stream.provider == "openai"
+    assert openai.closed >= 1
 
 
 def test_unknown_call_kind_is_a_clear_error(clock: FakeClock) -> None:
