@@ -27,7 +27,8 @@ class ProviderError(LLMError):
 
     def __init__(self, provider: str, kind: str, message: str = "", *, status: int | None = None,
                  retry_after: float | None = None) -> None:
-        super().__init__(f"{provider}: {kind}" + (f" ({status})" if status else "") + (f": {message}" if message else ""))
+        detail = f" ({status})" if status else ""
+        super().__init__(f"{provider}: {kind}{detail}" + (f": {message}" if message else ""))
         self.provider, self.kind, self.status, self.retry_after = provider, kind, status, retry_after
 
     @property

@@ -76,7 +76,8 @@ def parse_json_object(text: str) -> dict[str, Any]:
     try:
         value = json.loads(stripped)
     except json.JSONDecodeError as exc:
-        raise InvalidOutput(f"the answer is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise InvalidOutput(f"the answer is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+                            ) from None
     if not isinstance(value, dict):
         raise InvalidOutput(f"the answer is JSON but a {type(value).__name__}, not an object")
     return value

@@ -1,4 +1,5 @@
-"""Token usage and cost: per call (`Usage`, on every result) and per request (`UsageLedger`, passed in by the caller)."""
+"""Token usage and cost: per call (`Usage`, on every result) and per request (`UsageLedger`, passed in by the
+caller)."""
 from __future__ import annotations
 
 import threading
