@@ -54,5 +54,5 @@ def configure_logging(level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Libraries that are chatty at INFO.
-    for noisy in ("urllib3", "googleapiclient.discovery_cache", "httpx", "werkzeug"):
+    for noisy in ("urllib3", "googleapiclient.discovery_cache", "httpx", "httpx2", "werkzeug"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

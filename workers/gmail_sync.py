@@ -11,9 +11,10 @@ import time
 import uuid
 from typing import Any, Iterable
 
-from server.google.calls import backoff_delay, execute
+from server.google.calls import execute
 from server.google.clients import GoogleServices
 from server.google.errors import GoogleError, classify
+from server.resilience.backoff import backoff_delay
 from server.store import sync_status, workspace_cache
 from server.sync.gmail_message import indexable, parse_message
 from workers.context import JobContext

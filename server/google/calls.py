@@ -11,15 +11,9 @@ import time
 from typing import Any, Callable
 
 from server.google.errors import GoogleError, classify
+from server.resilience.backoff import backoff_delay
 
 log = logging.getLogger(__name__)
-
-
-def backoff_delay(attempt: int, base: float, cap: float, retry_after: float | None,
-                  rng: Callable[[], float] = random.random) -> float:
-    """Seconds to wait before retry number `attempt` (0-based): base·2^attempt capped, ±25%, ≥ Retry-After."""
-    delay = min(cap, base * (2 ** attempt)) * (0.75 + 0.5 * rng())
-    return max(delay, retry_after or 0.0)
 
 
 def execute(request: Any, *, retries: int = 4, base: float = 0.5, cap: float = 32.0,

@@ -6,7 +6,8 @@ import pytest
 from google.auth.exceptions import RefreshError
 from googleapiclient.errors import HttpError
 
-from server.google.calls import backoff_delay, execute
+from server.google.calls import execute
+from server.resilience.backoff import backoff_delay
 from server.google.errors import GoogleError, classify
 
 
