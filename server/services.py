@@ -10,6 +10,7 @@ from psycopg_pool import ConnectionPool
 
 from server.config import Config
 from server.embeddings import Embedder, make_embedder
+from server.llm import Router, make_router
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Services:
     pool: ConnectionPool
     redis: redis.Redis
     _embedder: Embedder | None = None
+    _llm: Router | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def embedder(self) -> Embedder:
@@ -28,6 +30,13 @@ class Services:
             if self._embedder is None:
                 self._embedder = make_embedder(self.config)
             return self._embedder
+
+    def llm(self) -> Router:
+        """The LLM router (providers, breakers, cache), built once per process so breakers see every request."""
+        with self._lock:
+            if self._llm is None:
+                self._llm = make_router(self.config, cache=self.redis)
+            return self._llm
 
     def close(self) -> None:
         """Release the pool's connections and Redis sockets (app shutdown, tests)."""
