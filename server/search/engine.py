@@ -24,6 +24,8 @@ CANDIDATES = 50  # per list; RRF needs more than the page to fuse well
 # nDCG@10 0.680 → 0.656 / 0.621 / 0.568 (docs/EVALUATIONS.md); the newer item still wins ties.
 RECENCY = 0.0
 EF_SEARCH = 100
+# The weight in the fusion of a full-text match that lacks some of the query's words (one that has them all: 1).
+PARTIAL_WEIGHT = 1.0
 
 
 @dataclass
@@ -99,6 +101,7 @@ def search(conn: psycopg.Connection[Any], service: str, user_id: uuid.UUID | str
         "user_id": user_id, "text": text, "vector": vector,
         "use_fts": use_fts, "use_vec": use_vec, "use_fvec": use_fvec, "k": max(CANDIDATES, limit),
         "limit": limit, "now": now or datetime.now(timezone.utc), "recency": recency,
+        "partial_weight": PARTIAL_WEIGHT,
         **{name: values.get(name) for name in CONDITIONS[service]},
     }
     return _hits(service, _run(conn, STATEMENTS[service].replace("{filters}", where), params))

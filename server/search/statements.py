@@ -18,7 +18,8 @@ fused AS (
            min(rank) FILTER (WHERE method = 'fts')  AS fts_rank,
            min(rank) FILTER (WHERE method = 'vec')  AS vec_rank,
            min(rank) FILTER (WHERE method = 'fvec') AS fvec_rank
-      FROM (SELECT id, rank, 1.0 AS weight, 'fts' AS method FROM fts
+      FROM (SELECT id, rank, CASE WHEN every_word THEN 1.0 ELSE %(partial_weight)s END AS weight, 'fts' AS method
+              FROM fts
             UNION ALL SELECT id, rank, 1.0, 'vec' FROM vec
             UNION ALL SELECT id, rank, 1.5, 'fvec' FROM fvec) ranked
      GROUP BY id
@@ -33,7 +34,8 @@ def _listing(table: str, date: str, columns: str, direction: str) -> str:
 SELECT {columns}, NULL::float8 AS score, NULL::int AS fts_rank, NULL::int AS vec_rank, NULL::int AS fvec_rank
   FROM {table} t
  WHERE t.user_id = %(user_id)s AND {{filters}}
-   AND (%(text)s = '' OR t.search_vector @@ websearch_to_tsquery('english', %(text)s))
+   AND (numnode(websearch_to_tsquery('english', %(text)s)) = 0
+        OR t.search_vector @@ websearch_to_tsquery('english', %(text)s))
  ORDER BY t.{date} {direction}
  LIMIT %(limit)s
 """
@@ -46,10 +48,12 @@ WITH q AS (
     -- ("emails about the budget"), and an AND of every word finds nothing. Quoted phrases stay phrases; a
     -- query with an exclusion (-word) keeps websearch's own AND so the exclusion holds.
     SELECT CASE WHEN %(text)s ~ '(^|[[:space:]])-[^[:space:]]' THEN websearch_to_tsquery('english', %(text)s)
-                ELSE replace(websearch_to_tsquery('english', %(text)s)::text, ' & ', ' | ')::tsquery END AS query
+                ELSE replace(websearch_to_tsquery('english', %(text)s)::text, ' & ', ' | ')::tsquery END AS query,
+           websearch_to_tsquery('english', %(text)s) AS every_word
 ),
 fts AS MATERIALIZED (
-    SELECT {key} AS id, row_number() OVER (ORDER BY ts_rank_cd(search_vector, q.query) DESC, {date} DESC) AS rank
+    SELECT {key} AS id, row_number() OVER (ORDER BY ts_rank_cd(search_vector, q.query) DESC, {date} DESC) AS rank,
+           search_vector @@ q.every_word AS every_word
       FROM {table}, q
      WHERE %(use_fts)s AND user_id = %(user_id)s AND search_vector @@ q.query
      ORDER BY ts_rank_cd(search_vector, q.query) DESC, {date} DESC
