@@ -81,17 +81,20 @@ def search(conn: psycopg.Connection[Any], service: str, user_id: uuid.UUID | str
     """The person's best `limit` items of `service` for `text` (+ its embedding `vector`).
 
     `now` (default: the database's clock) anchors the mild recency boost; evaluations pass their frozen now.
-    `order` "newest"/"oldest" lists what matches the filters (and every word of `text`) by date instead — "my last
-    email from Nadia", "my next meeting with Kofi" — and falls back to relevance when nothing matches every word.
+    `order` "newest"/"oldest" lists what matches the filters by date instead, items with every word of `text`
+    first — "my last email from Nadia", "my next meeting with Kofi"; with no filters and no item having every
+    word, relevance decides.
     """
     values = (filters or SearchFilters()).for_service(service)
     where = condition(service, values)
     if order != "relevance":
         rows = _run(conn, LISTINGS[service][order].replace("{filters}", where), {
-            "user_id": user_id, "text": text.strip(), "limit": limit,
+            "user_id": user_id, "text": text, "limit": limit,
             **{name: values.get(name) for name in CONDITIONS[service]}})
-        if rows or not text.strip():
-            return _hits(service, rows)
+        # Without filters, a listing only makes sense for a topic it found ("the latest gala planning meeting");
+        # when no item has all its words, relevance ranks what comes closest.
+        if where != "true" or any(row[-1] for row in rows) or not text.strip():
+            return _hits(service, [row[:-1] for row in rows])
     use_fts, use_vec, use_fvec = METHODS[method]
     if vector is None:
         use_vec = False  # the filtered list still works: it falls back to newest first

@@ -27,16 +27,17 @@ fused AS (
 
 
 def _listing(table: str, date: str, columns: str, direction: str) -> str:
-    """Items in date order ("my last email from Nadia", "my first meeting on December 13"): the filters, and the
-    topic if one is given — every word of it (websearch_to_tsquery's AND), since a date order cannot rank a weak
-    any-word match below a strong one. NULL scores: these are not relevance rankings."""
+    """Items in date order ("my last email from Nadia", "my first meeting on December 13"): what matches the
+    filters, those that contain every word of the topic first (websearch_to_tsquery's AND; a stopword-only topic
+    is none). Nothing is excluded for missing a word: a command's leftover words ("can you get rid of it") must not
+    hide the latest mail from Nadia. `every_word` tells the caller whether the topic matched at all."""
     return f"""
-SELECT {columns}, NULL::float8 AS score, NULL::int AS fts_rank, NULL::int AS vec_rank, NULL::int AS fvec_rank
-  FROM {table} t
+WITH q AS (SELECT websearch_to_tsquery('english', %(text)s) AS query)
+SELECT {columns}, NULL::float8 AS score, NULL::int AS fts_rank, NULL::int AS vec_rank, NULL::int AS fvec_rank,
+       numnode(q.query) > 0 AND t.search_vector @@ q.query AS every_word
+  FROM {table} t, q
  WHERE t.user_id = %(user_id)s AND {{filters}}
-   AND (numnode(websearch_to_tsquery('english', %(text)s)) = 0
-        OR t.search_vector @@ websearch_to_tsquery('english', %(text)s))
- ORDER BY t.{date} {direction}
+ ORDER BY numnode(q.query) > 0 AND t.search_vector @@ q.query DESC, t.{date} {direction}
  LIMIT %(limit)s
 """
 

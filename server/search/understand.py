@@ -41,11 +41,13 @@ class Understood:
 # "from X" → senders (mail) / organiser-attendees (events) / owners (files); "to X" → recipients; "with X" → anyone
 # involved. A possessive ("Nadia's files") reads as "from".
 _PERSON = re.compile(
-    r"\b(?P<prep>from|by|to|with|for)\s+(?P<name>[\w.@+-]+(?:\s+[\w-]+)?)"
+    r"\b(?P<prep>from|by|to|with|for)\s+(?P<name>[\w.@+-]+(?:\s+(?!(?:to|and|or|on|in|at|about|with|from|for|by|"
+    r"last|next|this|since|before|after|the|a|my|re|regarding|just|who|that)\b)[\w-]+)?)"
     r"|\b(?P<owner>[\w.@+-]+)['’]s\b"
     r"|\b(?P<sender>[\w.@+-]+)\s+(?:just\s+)?(?:sent|emailed|wrote|mailed)\b", re.IGNORECASE)
 # A command that sends something on: its "to X" names where it goes, not whose mail to look for.
 _SENDS_ON = re.compile(r"\b(forward|send|share|invite|reply)\b", re.IGNORECASE)
+_MESSAGE_TEXT = re.compile(r"\b(?:with|saying|that says)\s+(['\"‘“])(?:(?!\1).)*\1", re.IGNORECASE)
 _NOT_NAMES = {"me", "my", "you", "us", "our", "the", "a", "an", "all", "any", "last", "next", "this", "today",
               "tomorrow", "yesterday", "it", "them", "him", "her", "anyone", "someone", "everyone", "work",
               "home", "team", "that", "what", "which", "who", "today's", "week", "month", "year"}
@@ -95,7 +97,10 @@ def understand(text: str, service: str, now: datetime, resolve: Resolve,
         name = match.group(group).strip()
         prep = (match.group("prep") or "from").lower()
         first = name.split()[0]
-        if first.lower() in _NOT_NAMES or (prep == "to" and sends_on):
+        if first.lower() in _NOT_NAMES:
+            continue
+        if prep == "to" and sends_on:
+            spans.append(match.span())
             continue
         # "with Luis Ortega" or just "with Luis": try the longer name, then its first word.
         for candidate, end in ((name, match.end()), (first, match.start(group) + len(first))):
@@ -106,6 +111,8 @@ def understand(text: str, service: str, now: datetime, resolve: Resolve,
                 spans.append((match.start(), end))
                 break
 
+    if sends_on:  # "reply ... with 'Got it, thanks'": the words to send, not the words to find
+        spans.extend(m.span() for m in _MESSAGE_TEXT.finditer(text))
     order = "relevance"
     if find_times is not None:
         for found in find_times(text, now):

@@ -187,14 +187,17 @@ def test_date_order_lists_the_latest_or_the_first_matching_item(conn, model) -> 
     _embed_all(conn, model, user)
     from_nadia = SearchFilters(senders=["nadia@atlas.example"])
     assert [h.id for h in search(conn, "gmail", user, "", None, from_nadia, order="newest")] == ["m2", "m1", "m4"]
-    # with a topic, every word of it must match: "project update" is not "project kickoff"
-    latest = search(conn, "gmail", user, "project update", None, from_nadia, limit=1, order="newest")
-    assert [h.id for h in latest] == ["m1"]
+    # with a topic, the items with every word of it come first: "project update" is not "project kickoff"...
+    latest = search(conn, "gmail", user, "project update", None, from_nadia, limit=2, order="newest")
+    assert [h.id for h in latest] == ["m1", "m2"]
+    # ...but a command's leftover words hide nothing: the latest mail from Nadia is still the latest
+    leftover = search(conn, "gmail", user, "can you get rid of it", None, from_nadia, limit=1, order="newest")
+    assert [h.id for h in leftover] == ["m2"]
     day = SearchFilters(after=NOW + timedelta(days=13), before=NOW + timedelta(days=14))
     assert [h.id for h in search(conn, "calendar", user, "", None, day, limit=1, order="oldest")] == ["o1"]
     upcoming = SearchFilters(after=NOW)
     assert [h.id for h in search(conn, "calendar", user, "project checkpoint", None, upcoming, limit=1,
                                  order="oldest")] == ["o3"]
-    # nothing matches every word: relevance decides instead of returning nothing
-    fallback = search(conn, "gmail", user, "project rollout status zebra", None, from_nadia, order="newest")
-    assert fallback and fallback[0].id == "m1"
+    # no filters and no item with every word: relevance decides, not the calendar's date order
+    fallback = search(conn, "gmail", user, "rollout status zebra", None, order="newest")
+    assert fallback and fallback[0].id == "m1" and fallback[0].fts_rank == 1

@@ -44,7 +44,7 @@ def test_a_name_that_resolves_to_nobody_stays_a_topic_word() -> None:
 def test_a_forward_target_is_not_a_search_filter() -> None:
     u = understand("Forward my most recent email from kofi to nadia", "gmail", NOW, resolve)
     assert u.filters.senders == ["kofi.mensah@atlas.com"] and u.filters.recipients == []
-    assert u.order == "newest"
+    assert u.order == "newest" and "nadia" not in u.text
     plain = understand("emails to nadia about the launch", "gmail", NOW, resolve)
     assert plain.filters.recipients == ["nadia.kovac@atlas.com"] and plain.text == "about the launch"
 
@@ -83,3 +83,9 @@ def test_unread_and_attachments_are_gmail_filters() -> None:
     u = understand("unread emails with attachments about invoices", "gmail", NOW, resolve)
     assert u.filters.unread is True and u.filters.has_attachment is True
     assert u.text == "about invoices"
+
+
+def test_the_words_of_a_reply_are_not_search_words() -> None:
+    u = understand("Reply to the latest email from kofi with 'Got it, thank you!'", "gmail", NOW, resolve)
+    assert u.filters.senders == ["kofi.mensah@atlas.com"] and u.order == "newest"
+    assert "Got" not in u.text and "thank" not in u.text
