@@ -82,8 +82,8 @@ def search(conn: psycopg.Connection[Any], service: str, user_id: uuid.UUID | str
 
     `now` (default: the database's clock) anchors the mild recency boost; evaluations pass their frozen now.
     `order` "newest"/"oldest" lists what matches the filters by date instead, items with every word of `text`
-    first — "my last email from Nadia", "my next meeting with Kofi"; with no filters and no item having every
-    word, relevance decides.
+    first — "my last email from Nadia", "my next meeting with Kofi"; when no item has every word of a topic,
+    relevance decides among the filter's matches.
     """
     values = (filters or SearchFilters()).for_service(service)
     where = condition(service, values)
@@ -91,9 +91,9 @@ def search(conn: psycopg.Connection[Any], service: str, user_id: uuid.UUID | str
         rows = _run(conn, LISTINGS[service][order].replace("{filters}", where), {
             "user_id": user_id, "text": text, "limit": limit,
             **{name: values.get(name) for name in CONDITIONS[service]}})
-        # Without filters, a listing only makes sense for a topic it found ("the latest gala planning meeting");
-        # when no item has all its words, relevance ranks what comes closest.
-        if where != "true" or any(row[-1] for row in rows) or not text.strip():
+        # A topic no item fully has ("the next board meeting prep") is better served by relevance among the
+        # filter's matches than by the date order of all of them.
+        if any(row[-1] for row in rows) or not has_words(conn, text):
             return _hits(service, [row[:-1] for row in rows])
     use_fts, use_vec, use_fvec = METHODS[method]
     if vector is None:
@@ -108,6 +108,12 @@ def search(conn: psycopg.Connection[Any], service: str, user_id: uuid.UUID | str
         **{name: values.get(name) for name in CONDITIONS[service]},
     }
     return _hits(service, _run(conn, STATEMENTS[service].replace("{filters}", where), params))
+
+
+def has_words(conn: psycopg.Connection[Any], text: str) -> bool:
+    """Whether `text` has any word full text searches for (not only stopwords)."""
+    return bool(text.strip()) and conn.execute(
+        "SELECT numnode(websearch_to_tsquery('english', %s)) > 0", (text,)).fetchone()[0]
 
 
 def _run(conn: psycopg.Connection[Any], sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:

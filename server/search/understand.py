@@ -52,9 +52,9 @@ _NOT_NAMES = {"me", "my", "you", "us", "our", "the", "a", "an", "all", "any", "l
               "tomorrow", "yesterday", "it", "them", "him", "her", "anyone", "someone", "everyone", "work",
               "home", "team", "that", "what", "which", "who", "today's", "week", "month", "year"}
 
-_PERIOD = r"(?!\s+(?:\w+\s+)?(?:weeks?|months?|years?|days?|hours?|nights?|quarters?|weekend)\b)"
+_PERIOD = r"(?!\s+(?:\w+\s+)?(?:weeks?|months?|years?|days?|hours?|nights?|quarters?|weekend|half)\b)"
 _NEWEST = re.compile(r"\b(last|latest|most recent|newest|recent)\b" + _PERIOD, re.IGNORECASE)
-_OLDEST = re.compile(r"\b(first|earliest|oldest)\b", re.IGNORECASE)
+_OLDEST = re.compile(r"\b(first|earliest|oldest)\b" + _PERIOD, re.IGNORECASE)
 _NEXT = re.compile(r"\b(next|upcoming|coming up)\b" + _PERIOD, re.IGNORECASE)
 _UNREAD = re.compile(r"\bunread\b", re.IGNORECASE)
 _ATTACHMENT = re.compile(r"\b(with (an? )?attachments?|attached|attachments?)\b", re.IGNORECASE)
@@ -81,6 +81,7 @@ _MIME = [
 _FILLER = re.compile(
     r"\b(find|show|search|look(ing)? for|get|give|list|open|pull up|where is|where's|can you|could you|please|"
     r"i need|i want|delete|remove|cancel|trash|forward|reply|respond|move|reschedule|push back|delay|share|"
+    r"get rid of|sent me|they sent|received|need(?:s)?|do that|for me|"
     r"any|all|some|stuff|things?|anything|everything)\b", re.IGNORECASE)
 
 
@@ -121,7 +122,7 @@ def understand(text: str, service: str, now: datetime, resolve: Resolve,
                 filters.after = found.start
             if found.end and (filters.before is None or found.end < filters.before):
                 filters.before = found.end
-    if _NEXT.search(text):
+    if service == "calendar" and _NEXT.search(text):  # mail and files are never "next"; a trip may be
         order = "oldest"
         filters.after = max(filters.after or now, now)
         spans.extend(m.span() for m in _NEXT.finditer(text))
