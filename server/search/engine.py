@@ -23,7 +23,11 @@ CANDIDATES = 50  # per list; RRF needs more than the page to fuse well
 # How much nearness to "now" may add to a score. Off by default: on the dev set a boost of 0.1 / 0.2 / 0.4 cost
 # nDCG@10 0.680 → 0.656 / 0.621 / 0.568 (docs/EVALUATIONS.md); the newer item still wins ties.
 RECENCY = 0.0
-EF_SEARCH = 100
+# HNSW breadth: at 1M rows (about 12 users per partition) 100 gave vector recall@10 0.92, 200 gives 0.975 for ~1 ms
+# more (bench/search.py, docs/BENCHMARKS.md).
+EF_SEARCH = 200
+# How many of a filter's matches (newest first) the filtered list measures exactly (bench/search.py).
+FILTER_SCAN = 500
 # The weight in the fusion of a full-text match that lacks some of the query's words (one that has them all: 1).
 PARTIAL_WEIGHT = 1.0
 
@@ -104,7 +108,7 @@ def search(conn: psycopg.Connection[Any], service: str, user_id: uuid.UUID | str
         "user_id": user_id, "text": text, "vector": vector,
         "use_fts": use_fts, "use_vec": use_vec, "use_fvec": use_fvec, "k": max(CANDIDATES, limit),
         "limit": limit, "now": now or datetime.now(timezone.utc), "recency": recency,
-        "partial_weight": PARTIAL_WEIGHT,
+        "partial_weight": PARTIAL_WEIGHT, "filter_scan": FILTER_SCAN,
         **{name: values.get(name) for name in CONDITIONS[service]},
     }
     return _hits(service, _run(conn, STATEMENTS[service].replace("{filters}", where), params))
