@@ -123,8 +123,8 @@ def has_words(conn: psycopg.Connection[Any], text: str) -> bool:
 def _run(conn: psycopg.Connection[Any], sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     with conn.transaction():
         # An HNSW scan with a user filter keeps scanning until it has k rows of that user (pgvector 0.8).
-        conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        conn.execute(f"SET LOCAL hnsw.ef_search = {EF_SEARCH}")
+        conn.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
+                     " set_config('hnsw.ef_search', %s, true)", (str(EF_SEARCH),))  # one round trip
         return conn.execute(sql, params).fetchall()
 
 
