@@ -1,12 +1,14 @@
 """Search quality on the demo workspace: P@5, nDCG@10, Recall@10 and MRR for hybrid, full-text only, vector only
 and filtered vector, overall and per service; plus Recall@5 on WorkBench's known-item tasks.
 
-    python evals/search.py --queries evals/data/search_dev.jsonl [--json OUT] [--workbench PATH]
+    python evals/search.py --queries evals/data/search_dev.jsonl [--json OUT] [--workbench PATH] [--data DIR]
 
 Starts what it needs by itself: an embedded PostgreSQL and Redis in a temporary directory, the emulator with the
 demo data, a full sync of the demo user through the real jobs, and the real local embedding model (every item
-gets its full vector before scoring). Queries are run as written (no intent parsing: this scores the index, not
-the classifier), so the "filtered" method has no filters to use and scores zero until the planner passes them.
+gets its full vector before scoring). Each query goes through the product's search understanding first (`server/search/understand.py`:
+people resolved against the index, time expressions, kinds, last/first/next as date orders); every method then
+gets the same topic text and filters: full text and vector ignore the filters, the filtered vector uses only
+them, and hybrid (the product's search) fuses all three and applies the date order.
 Graded relevance: gain 2^grade - 1 for nDCG; any grade ≥ 1 counts as relevant for P@5, Recall@10 and MRR.
 """
 from __future__ import annotations
@@ -27,10 +29,12 @@ from rq import Queue  # noqa: E402
 
 from emulator.testing import EmulatorServer  # noqa: E402
 from server import accounts  # noqa: E402
+from server.store import users  # noqa: E402
 from server.config import REPO_ROOT, Config  # noqa: E402
 from server.crypto import generate_key  # noqa: E402
 from server.devinfra import EmbeddedPostgres, EmbeddedRedis  # noqa: E402
-from server.search import METHODS, search  # noqa: E402
+from server.search import METHODS, people, search  # noqa: E402
+from server.search.understand import Understood, understand  # noqa: E402
 from server.store import migrations  # noqa: E402
 from workers import context as job_context  # noqa: E402
 from workers.enqueue import SERVICES, enqueue_sync  # noqa: E402
@@ -59,15 +63,25 @@ def mean(rows: list[dict[str, float]]) -> dict[str, float]:
     return {k: round(sum(r[k] for r in rows) / len(rows), 4) for k in rows[0]} if rows else {}
 
 
-def build_index(base: Path) -> tuple[job_context.JobContext, Any, EmulatorServer, list[Any]]:
-    """Servers, emulator with the demo data, and the demo user's index with every vector computed."""
+def build_index(base: Path) -> tuple[job_context.JobContext, Any, EmulatorServer | None, list[Any]]:
+    """Servers, emulator with the demo data, and the demo user's index with every vector computed. A `base` that
+    already holds a built index (from an earlier `--data` run) is reused as it is."""
     pg, rd = EmbeddedPostgres(base / "pg", fast=True), EmbeddedRedis(base / "redis", persist=False)
+    marker = base / "indexed"
+    database_url, redis_url = pg.start(), rd.start()
+    migrations.migrate(database_url, Config().embedding_dim)
+    if marker.exists():
+        config = Config(database_url=database_url, redis_url=redis_url, data_dir=base)
+        ctx = job_context.from_config(config)
+        job_context.use(ctx)
+        with ctx.pool.connection() as conn:
+            user = users.get_by_email(conn, DEMO_USER)
+        return ctx, user, None, [pg, rd]
     emulator = EmulatorServer().start()
     emulator.control.load(dataset="demo")
-    config = Config(database_url=pg.start(), redis_url=rd.start(), data_dir=base,
+    config = Config(database_url=database_url, redis_url=redis_url, data_dir=base,
                     google_api_base_url=emulator.url + "/", google_token_uri=emulator.url + "/token",
                     token_encryption_key=generate_key())
-    migrations.migrate(config.database_url or "", config.embedding_dim)
     ctx = job_context.from_config(config)
     job_context.use(ctx)
     tokens = emulator.control.create_user(DEMO_USER)
@@ -78,7 +92,13 @@ def build_index(base: Path) -> tuple[job_context.JobContext, Any, EmulatorServer
         enqueue_sync(ctx.redis, user.id, service, "full")
     queues = [Queue(n, connection=ctx.redis) for n in ("sync", "embed")]
     InProcessWorker(queues, connection=ctx.redis).work(burst=True)
+    marker.write_text(DEMO_USER + "\n")
     return ctx, user, emulator, [pg, rd]
+
+
+def _understand(conn: Any, user: Any, text: str, service: str, now: datetime) -> Understood:
+    """The product's reading of a typed search: topic words, filters (people, times, kinds) and order."""
+    return understand(text, service, now, lambda name: people.resolve(conn, user.id, name, me=DEMO_USER).emails)
 
 
 def workbench_known_items(path: Path) -> list[dict[str, Any]]:
@@ -98,9 +118,10 @@ def main() -> None:
     parser.add_argument("--queries", required=True, type=Path)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--workbench", type=Path, default=WORKBENCH)
+    parser.add_argument("--data", type=Path, help="keep the built index here and reuse it on the next run")
     args = parser.parse_args()
     queries = [json.loads(line) for line in args.queries.read_text().splitlines() if line.strip()]
-    base = Path(tempfile.mkdtemp(prefix="wo-eval-search-"))
+    base = args.data or Path(tempfile.mkdtemp(prefix="wo-eval-search-"))
     ctx, user, emulator, servers = build_index(base)
     try:
         embedder = ctx.embedder()
@@ -111,9 +132,10 @@ def main() -> None:
             for q in queries:
                 vector = embedder.embed([q["query"]])[0]
                 now = datetime.fromisoformat(q["now"].replace("Z", "+00:00"))
+                u = _understand(conn, user, q["query"], q["service"], now)
                 for method in METHODS:
-                    hits = search(conn, q["service"], user.id, q["query"], vector, limit=10, method=method,
-                                  now=now)
+                    hits = search(conn, q["service"], user.id, u.text, vector, u.filters, limit=10, method=method,
+                                  now=now, order=u.order if method == "hybrid" else "relevance")
                     ranked = [h.id for h in hits]
                     runs[method][q["id"]] = ranked
                     m = metrics(ranked, q["relevant"])
@@ -123,8 +145,9 @@ def main() -> None:
             found = 0
             for item in known:
                 vector = embedder.embed([item["query"]])[0]
-                top5 = [h.id for h in search(conn, item["service"], user.id, item["query"], vector, limit=5,
-                                             now=WORKBENCH_NOW)]
+                u = _understand(conn, user, item["query"], item["service"], WORKBENCH_NOW)
+                top5 = [h.id for h in search(conn, item["service"], user.id, u.text, vector, u.filters, limit=5,
+                                             now=WORKBENCH_NOW, order=u.order)]
                 found += item["id"] in top5
         result: dict[str, Any] = {m: mean(scores[m]) for m in METHODS}
         result["n"] = len(queries)
@@ -143,10 +166,12 @@ def main() -> None:
             args.json.write_text(json.dumps(result, indent=1))
     finally:
         ctx.pool.close()
-        emulator.stop()
+        if emulator:
+            emulator.stop()
         for server in servers:
             server.stop()
-        shutil.rmtree(base, ignore_errors=True)
+        if args.data is None:
+            shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@ October") to what the engine takes: the topic words, metadata filters, and an or
 
 Search-specific cues only; the request's service and operation come from the intent classifier. People are
 resolved against what the person's own index has seen (`people.resolve`), so a word that names nobody stays a
-topic word. Time expressions are found by an injected `find_times` (the intent package's resolver), so this
-module holds no date grammar of its own.
+topic word. Time expressions come from the intent package's resolver (`server/intent/timeexpr.py`; tests may
+inject another), so this module holds no date grammar of its own.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Iterable, Protocol
 
+from server.intent import timeexpr
 from server.search.engine import SearchFilters
 
 
@@ -115,13 +116,18 @@ def understand(text: str, service: str, now: datetime, resolve: Resolve,
     if sends_on:  # "reply ... with 'Got it, thanks'": the words to send, not the words to find
         spans.extend(m.span() for m in _MESSAGE_TEXT.finditer(text))
     order = "relevance"
-    if find_times is not None:
-        for found in find_times(text, now):
-            spans.append(found.span)
-            if found.start and (filters.after is None or found.start > filters.after):
-                filters.after = found.start
-            if found.end and (filters.before is None or found.end < filters.before):
-                filters.before = found.end
+    if find_times is None:
+        # Mail and files already exist: "December 1" is the last one; events may be ahead.
+        prefer = "future" if service == "calendar" else "past"
+        find_times = lambda t, n: timeexpr.find_times(t, n, prefer=prefer)  # noqa: E731
+    for found in find_times(text, now):
+        spans.append(found.span)
+        if getattr(found, "kind", "range") == "moment":
+            continue  # "at 3pm" is an instant to schedule, not a window to search
+        if found.start and (filters.after is None or found.start > filters.after):
+            filters.after = found.start
+        if found.end and (filters.before is None or found.end < filters.before):
+            filters.before = found.end
     if service == "calendar" and _NEXT.search(text):  # mail and files are never "next"; a trip may be
         order = "oldest"
         filters.after = max(filters.after or now, now)

@@ -89,3 +89,15 @@ def test_the_words_of_a_reply_are_not_search_words() -> None:
     u = understand("Reply to the latest email from kofi with 'Got it, thank you!'", "gmail", NOW, resolve)
     assert u.filters.senders == ["kofi.mensah@atlas.com"] and u.order == "newest"
     assert "Got" not in u.text and "thank" not in u.text
+
+
+def test_time_expressions_become_the_window_and_leave_the_topic() -> None:
+    u = understand("my first meeting with kofi on December 4 by 1.5 hours", "calendar", NOW, resolve)
+    assert (u.filters.after, u.filters.before) == (datetime(2023, 12, 4, tzinfo=timezone.utc),
+                                                  datetime(2023, 12, 5, tzinfo=timezone.utc))
+    assert u.order == "oldest" and "December" not in u.text
+    mail = understand("invoices from nadia since October", "gmail", NOW, resolve)
+    assert mail.filters.after == datetime(2023, 10, 1, tzinfo=timezone.utc) and mail.filters.before is None
+    # mail looks back: "December 1" seen on 30 November is last year's
+    past = understand("emails on December 1", "gmail", NOW, resolve)
+    assert past.filters.after == datetime(2022, 12, 1, tzinfo=timezone.utc)
