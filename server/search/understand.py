@@ -80,9 +80,9 @@ _MIME = [
 ]
 # Request verbs and fillers: what the person wants done, not what the item is about.
 _FILLER = re.compile(
-    r"\b(find|show|search|look(ing)? for|get|give|list|open|pull up|where is|where's|can you|could you|please|"
+    r"\b(get rid of|find|show|search|look(ing)? for|get|give|list|open|pull up|where is|where's|can you|could you|please|"
     r"i need|i want|delete|remove|cancel|trash|forward|reply|respond|move|reschedule|push back|delay|share|"
-    r"get rid of|sent me|they sent|received|need(?:s)?|do that|for me|"
+    r"sent me|they sent|received|need(?:s)?|do that|for me|"
     r"any|all|some|stuff|things?|anything|everything)\b", re.IGNORECASE)
 
 
@@ -96,9 +96,9 @@ def understand(text: str, service: str, now: datetime, resolve: Resolve,
     sends_on = bool(_SENDS_ON.search(text))
     for match in _PERSON.finditer(text):
         group = next(g for g in ("name", "owner", "sender") if match.group(g))
-        name = match.group(group).strip()
+        name = match.group(group).strip().rstrip(".")  # "from leila." ends a sentence, not an address
         prep = (match.group("prep") or "from").lower()
-        first = name.split()[0]
+        first = name.split()[0].rstrip(".")
         if first.lower() in _NOT_NAMES:
             continue
         if prep == "to" and sends_on:
@@ -152,8 +152,12 @@ def understand(text: str, service: str, now: datetime, resolve: Resolve,
                 filters.mime_types.extend(mime_types)
 
     topic = _without(text, spans)
-    topic = _FILLER.sub(" ", _KIND_WORDS.sub(" ", topic))
-    return Understood(" ".join(re.sub(r"[?!.,;:]+(\s|$)", " ", topic).split()), filters, order, people)
+    topic = " ".join(re.sub(r"[?!.,;:]+(\s|$)", " ", _FILLER.sub(" ", _KIND_WORDS.sub(" ", topic))).split())
+    if order != "relevance":
+        # In a date-ordered listing a leftover name ("fatima needs my latest email from leila") is who the
+        # request is for, not what the item is about; it would only push the right item down.
+        topic = " ".join(w for w in topic.split() if not (w.isalpha() and len(w) > 2 and resolve(w)))
+    return Understood(topic, filters, order, people)
 
 
 def _person_filter(filters: SearchFilters, service: str, prep: str, addresses: list[str]) -> None:

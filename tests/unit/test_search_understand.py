@@ -101,3 +101,11 @@ def test_time_expressions_become_the_window_and_leave_the_topic() -> None:
     # mail looks back: "December 1" seen on 30 November is last year's
     past = understand("emails on December 1", "gmail", NOW, resolve)
     assert past.filters.after == datetime(2022, 12, 1, tzinfo=timezone.utc)
+
+
+def test_in_a_listing_a_leftover_name_is_not_a_topic_word() -> None:
+    u = understand("kofi needs my most recent email from nadia. Can you forward it?", "gmail", NOW, resolve)
+    assert u.filters.senders == ["nadia.kovac@atlas.com"] and u.order == "newest"
+    assert "kofi" not in u.text
+    rid = understand("nadia just sent me an email. Can you get rid of the most recent one?", "gmail", NOW, resolve)
+    assert "rid" not in rid.text
