@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from server.actions.errors import InvalidAction
 

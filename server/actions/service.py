@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 WAIT_SECONDS = 60.0  # how long a second confirm waits for a run in progress before answering "in progress"
 _EXPIRED = "This action expired before it was confirmed; ask again to do it."
+_REAUTH = "Google access was revoked or expired; reconnect your Google account."
 
 
 def _utcnow() -> datetime:
@@ -68,7 +69,7 @@ def run_lock(conn: psycopg.Connection[Any], action_id: uuid.UUID, wait: float) -
 
 def _failure(exc: GoogleError | NeedsReauth) -> ActionFailed:
     if isinstance(exc, NeedsReauth):
-        return ActionFailed("Google access was revoked or expired; reconnect your Google account.", "auth_required")
+        return ActionFailed(_REAUTH, "auth_required")
     messages = {
         "unavailable": "Google is not answering right now; nothing was changed. Try again in a moment.",
         "rate_limited": "Google is limiting requests right now; nothing was changed. Try again in a moment.",
@@ -92,9 +93,13 @@ def confirm(pool: ConnectionPool, config: Config, user: User, action_id: uuid.UU
     """
     aid = _parse(action_id)
     now = now or _utcnow()
-    if user.needs_reauth:
-        raise ActionFailed("Google access was revoked or expired; reconnect your Google account.", "auth_required")
     with pool.connection() as conn, run_lock(conn, aid, wait):
+        if user.needs_reauth:  # nothing can run for them; the action stays pending, a done one still answers
+            with conn.transaction():
+                action = store.lock(conn, user.id, aid)
+            if action.state != store.DONE:
+                raise ActionFailed(_REAUTH, "auth_required")
+            return action
         with conn.transaction():
             action, run_it = store.start(conn, user.id, aid, user.email, now)
         if action.state == EXPIRED:

@@ -18,7 +18,7 @@ from emulator.testing import EmulatorServer
 from server import accounts
 from server.actions import (ActionBusy, ActionExpired, ActionFailed, ActionNotFound, InvalidAction, NotUndoable,
                             WrongState, cancel, confirm, get, list_open, propose, undo)
-from server.actions import compose, execute, service, store
+from server.actions import compose, service, store
 from server.config import Config
 from server.crypto import generate_key
 from server.google import writes
@@ -265,7 +265,8 @@ def test_update_event_renames_and_undo_restores_the_title(ctx, emulator, sam) ->
 
 def test_delete_event_then_undo_restores_it(ctx, emulator, sam) -> None:
     action = make(ctx, sam, "delete_event", {"event_id": "retro00001"})
-    assert action.preview["title"] == "Delete “Sprint retro”" and "When: Fri 1 Dec 09:00–10:00" in action.preview["lines"]
+    assert action.preview["title"] == "Delete “Sprint retro”"
+    assert "When: Fri 1 Dec 09:00–10:00" in action.preview["lines"]
     run(ctx, sam, action)
     assert emulator_event(emulator, "retro00001")["status"] == "cancelled"
     assert index(ctx, "SELECT 1 FROM gcal_cache WHERE user_id = %s AND event_id = 'retro00001'", sam.id) == []
@@ -537,3 +538,26 @@ def test_an_undo_google_refuses_keeps_the_action_done_and_can_be_retried(ctx, em
     assert stored.state == "done" and stored.error.startswith("Undo failed")
     assert undo(ctx.pool, ctx.config, sam, action.id).state == "undone"
     assert not next(m for m in state(emulator)["messages"] if m["id"] == "agenda01")["trashed"]
+
+
+def test_a_revoked_grant_fails_the_run_and_then_keeps_new_confirms_pending(ctx, emulator) -> None:
+    leaver = connect(ctx, emulator, "leaver@atlas.com")
+    first = make(ctx, leaver, "send_email", {"to": ["bob@partner.example"], "subject": "Bye", "body": "x"})
+    second = make(ctx, leaver, "send_email", {"to": ["bob@partner.example"], "subject": "Bye 2", "body": "y"})
+    emulator.control.revoke("leaver@atlas.com")
+    with ctx.pool.connection() as conn:  # our copy of the token looks expired, so google-auth must refresh
+        conn.execute("UPDATE users SET token_expires_at = now() - interval '1 minute' WHERE id = %s", (leaver.id,))
+        leaver = users.get(conn, leaver.id)
+    with pytest.raises(ActionFailed) as failed:
+        run(ctx, leaver, first)
+    assert failed.value.kind == "auth_required"
+    with ctx.pool.connection() as conn:
+        assert get(conn, leaver.id, first.id).state == "failed"
+        leaver = users.get(conn, leaver.id)
+    assert leaver.needs_reauth
+    with pytest.raises(ActionFailed) as refused:
+        run(ctx, leaver, second)
+    assert refused.value.kind == "auth_required"
+    with ctx.pool.connection() as conn:
+        assert get(conn, leaver.id, second.id).state == "pending", "it can still run after reconnecting"
+    assert state(emulator, "leaver@atlas.com")["sent"] == []
