@@ -28,8 +28,6 @@ RECENCY = 0.0
 EF_SEARCH = 200
 # How many of a filter's matches (newest first) the filtered list measures exactly (bench/search.py).
 FILTER_SCAN = 500
-# The weight in the fusion of a full-text match that lacks some of the query's words (one that has them all: 1).
-PARTIAL_WEIGHT = 1.0
 
 
 @dataclass
@@ -108,7 +106,7 @@ def search(conn: psycopg.Connection[Any], service: str, user_id: uuid.UUID | str
         "user_id": user_id, "text": text, "vector": vector,
         "use_fts": use_fts, "use_vec": use_vec, "use_fvec": use_fvec, "k": max(CANDIDATES, limit),
         "limit": limit, "now": now or datetime.now(timezone.utc), "recency": recency,
-        "partial_weight": PARTIAL_WEIGHT, "filter_scan": FILTER_SCAN,
+        "filter_scan": FILTER_SCAN,
         **{name: values.get(name) for name in CONDITIONS[service]},
     }
     return _hits(service, _run(conn, STATEMENTS[service].replace("{filters}", where), params))

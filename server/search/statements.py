@@ -18,8 +18,7 @@ fused AS (
            min(rank) FILTER (WHERE method = 'fts')  AS fts_rank,
            min(rank) FILTER (WHERE method = 'vec')  AS vec_rank,
            min(rank) FILTER (WHERE method = 'fvec') AS fvec_rank
-      FROM (SELECT id, rank, CASE WHEN every_word THEN 1.0 ELSE %(partial_weight)s END AS weight, 'fts' AS method
-              FROM fts
+      FROM (SELECT id, rank, 1.0 AS weight, 'fts' AS method FROM fts
             UNION ALL SELECT id, rank, 1.0, 'vec' FROM vec
             UNION ALL SELECT id, rank, 1.5, 'fvec' FROM fvec) ranked
      GROUP BY id
@@ -49,12 +48,10 @@ WITH q AS (
     -- ("emails about the budget"), and an AND of every word finds nothing. Quoted phrases stay phrases; a
     -- query with an exclusion (-word) keeps websearch's own AND so the exclusion holds.
     SELECT CASE WHEN %(text)s ~ '(^|[[:space:]])-[^[:space:]]' THEN websearch_to_tsquery('english', %(text)s)
-                ELSE replace(websearch_to_tsquery('english', %(text)s)::text, ' & ', ' | ')::tsquery END AS query,
-           websearch_to_tsquery('english', %(text)s) AS every_word
+                ELSE replace(websearch_to_tsquery('english', %(text)s)::text, ' & ', ' | ')::tsquery END AS query
 ),
 fts AS MATERIALIZED (
-    SELECT {key} AS id, row_number() OVER (ORDER BY ts_rank_cd(search_vector, q.query) DESC, {date} DESC) AS rank,
-           search_vector @@ q.every_word AS every_word
+    SELECT {key} AS id, row_number() OVER (ORDER BY ts_rank_cd(search_vector, q.query) DESC, {date} DESC) AS rank
       FROM {table}, q
      WHERE %(use_fts)s AND user_id = %(user_id)s AND search_vector @@ q.query
      ORDER BY ts_rank_cd(search_vector, q.query) DESC, {date} DESC
