@@ -1,0 +1,1 @@
+"""The pipeline every face calls: intent → plan (a DAG of steps) → orchestrator (steps in parallel) → answer."""
