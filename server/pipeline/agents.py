@@ -1,0 +1,167 @@
+"""The agents: what each step of a plan does, for one person.
+
+Reads go to the local index (search, read, free time); a change becomes a PendingAction with a preview
+(`server.actions.propose`) and nothing more — it runs only when the person confirms. Each step takes its own
+connection from the pool, so steps of one request run side by side.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from psycopg_pool import ConnectionPool
+
+from server import actions
+from server.pipeline.plan import Step, StepResult
+from server.search import SearchFilters, people, search
+from server.search.understand import understand
+from server.store.users import User
+
+log = logging.getLogger(__name__)
+
+WORK_START, WORK_END = time(9), time(17)  # free slots are offered within working hours, weekdays
+
+
+@dataclass
+class AgentContext:
+    """Who the agents act for, and with what."""
+
+    pool: ConnectionPool
+    user: User
+    now: datetime
+    embed: Callable[[str], np.ndarray | None]
+    conversation_id: uuid.UUID | None = None
+
+
+def run_step(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:
+    """Do one step (the orchestrator's `run_step`)."""
+    handler = {"search": _search, "read": _read, "free_slots": _free_slots, "propose": _propose}.get(step.op)
+    if handler is None:
+        return StepResult(step.id, False, error="invalid", message=f"unknown operation {step.op}")
+    return handler(ctx, step, args)
+
+
+def _search(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:
+    service = step.agent
+    with ctx.pool.connection() as conn:
+        explicit = {k: args.get(k) for k in ("attendees", "after", "before") if args.get(k)}
+        if explicit:  # a planner-built search (e.g. the condition of "if I haven't met X"): no words to read
+            filters = SearchFilters(attendees=explicit.get("attendees", []),
+                                    after=_at(explicit.get("after")), before=_at(explicit.get("before")))
+            text, order, who = "", "oldest", {}
+        else:
+            u = understand(args.get("text", ""), service, ctx.now,
+                           lambda name: people.resolve(conn, ctx.user.id, name, me=ctx.user.email).emails)
+            filters, text, order, who = u.filters, u.text, u.order, u.people
+        vector = ctx.embed(args.get("text", "")) if text or not explicit else None
+        hits = search(conn, service, ctx.user.id, text, vector, filters, limit=int(args.get("limit", 10)),
+                      now=ctx.now, order=order)
+    items = [{"service": h.service, "id": h.id, "title": h.title, "snippet": h.snippet,
+              "at": h.at.isoformat() if h.at else None, "who": h.who, "who_name": h.who_name, "link": h.link,
+              "score": round(h.score, 6)} for h in hits]
+    return StepResult(step.id, True, items=items, data={"people": who, "order": order})
+
+
+_READ_SQL = {
+    "gmail": "SELECT email_id, subject, sender, body_full, received_at FROM gmail_cache"
+             " WHERE user_id = %s AND email_id = ANY(%s)",
+    "calendar": "SELECT event_id, title, organizer, description, start_time FROM gcal_cache"
+                " WHERE user_id = %s AND event_id = ANY(%s)",
+    "drive": "SELECT file_id, name, coalesce(owners->0->>'email', ''), content_text, modified_at FROM gdrive_cache"
+             " WHERE user_id = %s AND file_id = ANY(%s)",
+}
+
+
+def _read(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:
+    ids = args.get("ids") or []
+    with ctx.pool.connection() as conn:
+        rows = conn.execute(_READ_SQL[step.agent], (ctx.user.id, list(ids))).fetchall()
+    items = [{"service": step.agent, "id": r[0], "title": r[1], "who": r[2], "text": (r[3] or "")[:4000],
+              "at": r[4].isoformat() if r[4] else None} for r in rows]
+    return StepResult(step.id, True, items=items)
+
+
+def _free_slots(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:
+    """Gaps of at least `minutes` between the person's events, on weekdays within working hours."""
+    zone = ZoneInfo(ctx.user.timezone or "UTC")
+    start = max(_at(args.get("after")) or ctx.now, ctx.now)
+    end = _at(args.get("before")) or start + timedelta(days=5)
+    minutes = int(args.get("minutes") or 30)
+    with ctx.pool.connection() as conn:
+        busy = conn.execute("SELECT start_time, end_time FROM gcal_cache WHERE user_id = %s AND end_time > %s"
+                            " AND start_time < %s AND status <> 'cancelled' ORDER BY start_time",
+                            (ctx.user.id, start, end)).fetchall()
+    slots: list[dict[str, Any]] = []
+
+    def offer(a: datetime, b: datetime) -> None:
+        if b - a >= timedelta(minutes=minutes):
+            slots.append({"id": f"slot-{len(slots) + 1}", "title": "Free", "at": a.isoformat(), "end": b.isoformat()})
+
+    day = start.astimezone(zone).date()
+    while datetime.combine(day, WORK_START, zone) < end and len(slots) < 10:
+        opens, closes = max(datetime.combine(day, WORK_START, zone), start), \
+            min(datetime.combine(day, WORK_END, zone), end)
+        if day.weekday() < 5 and opens < closes:
+            cursor = opens
+            for b_start, b_end in busy:
+                if b_end <= cursor:
+                    continue
+                if b_start >= closes:
+                    break
+                offer(cursor, b_start)
+                cursor = max(cursor, b_end)
+            offer(cursor, closes)
+        day += timedelta(days=1)
+    return StepResult(step.id, True, items=slots[:10])
+
+
+def _propose(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:
+    """One pending action per target (or one without a target, e.g. a new email or event)."""
+    kind, base = args["kind"], dict(args.get("args") or {})
+    targets = args.get("targets")
+    targets = [None] if targets is None else (targets if isinstance(targets, list) else [targets])
+    proposed, problems = [], []
+    with ctx.pool.connection() as conn:
+        for target in targets:
+            action_args = {**base, **({args["target"]: target} if target is not None else {})}
+            if kind == "update_event":
+                action_args = _moved(conn, ctx, action_args)
+            try:
+                action = actions.propose(conn, ctx.user.id, kind, action_args,
+                                         conversation_id=ctx.conversation_id, now=ctx.now)
+            except actions.InvalidAction as exc:
+                problems.append(str(exc))
+                continue
+            proposed.append({"id": str(action.id), "kind": action.kind, "preview": action.preview,
+                             "expires_at": action.expires_at.isoformat(), "title": action.preview.get("title", "")})
+    if not proposed:
+        return StepResult(step.id, False, error="invalid", message="; ".join(problems) or "nothing to do")
+    return StepResult(step.id, True, items=proposed, data={"problems": problems})
+
+
+def _moved(conn: Any, ctx: AgentContext, args: dict[str, Any]) -> dict[str, Any]:
+    """An event change in the action's terms: a shift or a new start keeps the length unless one is given."""
+    shift, length = args.pop("shift_minutes", None), args.pop("length_minutes", None)
+    row = conn.execute("SELECT start_time, end_time FROM gcal_cache WHERE user_id = %s AND event_id = %s",
+                       (ctx.user.id, args["event_id"])).fetchone()
+    if row is None:
+        return args
+    old_start, old_end = row
+    start = old_start + timedelta(minutes=shift) if shift is not None else _at(args.get("start"))
+    if start is not None:
+        args["start"] = start.isoformat()
+        args["end"] = (start + (timedelta(minutes=length) if length else old_end - old_start)).isoformat()
+    elif length is not None:
+        args["end"] = (old_start + timedelta(minutes=length)).isoformat()
+    return args
+
+
+def _at(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))

@@ -1,0 +1,165 @@
+"""ParsedIntent → Plan: which agents run, what they are given, and what waits for what.
+
+Reads go first (searches of each service involved, in parallel); a change is a `propose` step that refers to what
+the search found, so it can only act on items that exist and are shown. Text that came from mail or files never
+adds a step: the plan is made from the person's words alone, before anything is read.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from server.intent.schema import SERVICES, ParsedIntent, TimeRange
+from server.pipeline.plan import Condition, Plan, Step, build
+
+DEFAULT_EVENT_MINUTES = 30
+ALL_LIMIT = 25  # "forward all the emails from Sofia last week": at most this many at once
+
+
+def plan_for(intent: ParsedIntent) -> Plan:
+    """The steps that answer `intent` (none for out-of-scope or unclear requests: the answer says why)."""
+    if intent.needs_clarification or intent.operation in ("out_of_scope", "needs_clarification"):
+        return build([])
+    op = intent.operation
+    service = intent.service if intent.service in SERVICES else _first_service(intent)
+    builders = {"search": _search, "read": _search, "lookup_contact": _search, "trash": _targeted,
+                "forward": _targeted, "reply": _targeted, "update_event": _targeted, "delete_event": _targeted,
+                "share": _targeted, "send": _send, "draft": _send, "create_event": _create_event,
+                "free_slots": _free_slots}
+    steps = builders.get(op, _search)(intent, service)
+    return build(steps)
+
+
+def _first_service(intent: ParsedIntent) -> str:
+    return next((s for s in intent.services if s in SERVICES), "gmail")
+
+
+def _services(intent: ParsedIntent, service: str) -> list[str]:
+    wanted = [s for s in intent.services if s in SERVICES] or [service]
+    return list(dict.fromkeys(wanted))
+
+
+def _search_step(step_id: str, service: str, intent: ParsedIntent, limit: int = 10) -> Step:
+    return Step(step_id, service, "search", {"text": intent.text, "limit": limit},
+                title={"gmail": "Searching your email", "calendar": "Searching your calendar",
+                       "drive": "Searching your Drive"}[service])
+
+
+def _search(intent: ParsedIntent, service: str) -> list[Step]:
+    """One search per service involved, all at once."""
+    return [_search_step(f"s{i + 1}", s, intent) for i, s in enumerate(_services(intent, service))]
+
+
+# operation → (agent, action kind, the argument naming the target)
+_TARGETED = {
+    "trash": ("gmail", "trash_email", "email_id"),
+    "forward": ("gmail", "forward", "email_id"),
+    "reply": ("gmail", "reply", "email_id"),
+    "update_event": ("calendar", "update_event", "event_id"),
+    "delete_event": ("calendar", "delete_event", "event_id"),
+    "share": ("drive", "share_file", "file_id"),
+}
+
+
+def _targeted(intent: ParsedIntent, service: str) -> list[Step]:
+    """Find the item(s), then propose the change for each: "all" acts on every match, otherwise on the first."""
+    if intent.operation == "trash" and service == "drive":
+        return _search(intent, service)  # no Drive trash action yet: show the files, the answer says so
+    agent, kind, target = _TARGETED[intent.operation]
+    every = intent.entities.selector == "all"
+    steps = [_search_step("s1", agent, intent, limit=ALL_LIMIT if every else 1)]
+    # Other services the person named are searched alongside, for context ("...and the flight in my calendar").
+    steps += [_search_step(f"c{i + 1}", s, intent) for i, s in enumerate(_services(intent, service)) if s != agent]
+    e = intent.entities
+    args: dict[str, Any] = {"kind": kind, "target": target,
+                            "targets": {"from": "s1", "path": "items[*].id" if every else "items[0].id"}}
+    if kind == "forward":
+        args["args"] = {"to": _recipients(intent), "note": e.body or ""}
+    elif kind == "reply":
+        args["args"] = {"body": e.body or ""}
+    elif kind == "share_file":
+        args["args"] = {"emails": _recipients(intent), "role": "reader"}
+    elif kind == "update_event":
+        args["args"] = _event_change(intent)
+    else:
+        args["args"] = {}
+    steps.append(Step("a1", agent, "propose", args, title="Preparing the change for your confirmation"))
+    return steps
+
+
+def _send(intent: ParsedIntent, service: str) -> list[Step]:
+    e = intent.entities
+    return [Step("a1", "gmail", "propose", {"kind": "send_email", "args": {
+        "to": _recipients(intent), "subject": e.subject or "", "body": e.body or ""}},
+        title="Preparing the email for your confirmation")]
+
+
+def _create_event(intent: ParsedIntent, service: str) -> list[Step]:
+    """Propose the event; "if I haven't met X in N days" first searches for such a meeting and goes on only if
+    there is none."""
+    e = intent.entities
+    when = _time(intent, "when") or _time(intent, "filter")
+    minutes = next((d.minutes for d in e.durations if d.role == "length"), DEFAULT_EVENT_MINUTES)
+    start = when.start if when else None
+    args = {"kind": "create_event", "args": {
+        "title": e.subject or (e.titles[0] if e.titles else "") or "Meeting",
+        "start": start.isoformat() if start else None,
+        "end": (start + timedelta(minutes=minutes)).isoformat() if start else None,
+        "attendees": _recipients(intent)}}
+    steps = []
+    condition = None
+    if e.condition:
+        window = _time(intent, "condition")
+        steps.append(Step("k1", "calendar", "search", {
+            "text": "", "limit": 1, "attendees": _people(intent),
+            "after": window.start.isoformat() if window and window.start else None,
+            "before": window.end.isoformat() if window and window.end else None},
+            title="Checking the condition"))
+        condition = Condition("k1", "nothing")
+    steps.append(Step("a1", "calendar", "propose", args, condition=condition,
+                      title="Preparing the event for your confirmation"))
+    return steps
+
+
+def _free_slots(intent: ParsedIntent, service: str) -> list[Step]:
+    window = _time(intent, "filter") or _time(intent, "when")
+    minutes = next((d.minutes for d in intent.entities.durations if d.role == "length"), DEFAULT_EVENT_MINUTES)
+    return [Step("s1", "calendar", "free_slots", {
+        "after": window.start.isoformat() if window and window.start else None,
+        "before": window.end.isoformat() if window and window.end else None,
+        "minutes": minutes, "attendees": _people(intent)}, title="Looking for free time")]
+
+
+def _event_change(intent: ParsedIntent) -> dict[str, Any]:
+    """Move by a shift ("push back by 2 hours"), to a time ("move it to 4pm"), and/or rename."""
+    e = intent.entities
+    change: dict[str, Any] = {}
+    shift = next((d.minutes for d in e.durations if d.role == "shift"), None)
+    when = _time(intent, "when")
+    if shift is not None:
+        change["shift_minutes"] = shift
+    elif when and when.start:
+        change["start"] = when.start.isoformat()
+    length = next((d.minutes for d in e.durations if d.role == "length"), None)
+    if length is not None:
+        change["length_minutes"] = length
+    if e.subject:
+        change["title"] = e.subject
+    return change
+
+
+def _time(intent: ParsedIntent, role: str) -> TimeRange | None:
+    return next((t for t in intent.entities.times if t.role == role), None)
+
+
+def _recipients(intent: ParsedIntent) -> list[str]:
+    """Addresses written out, and people named as recipients who resolved to exactly one address."""
+    found = list(intent.entities.recipients)
+    for person in intent.entities.people:
+        if person.role in ("recipient", "share_with", "attendee") and len(person.emails) == 1:
+            found.append(person.emails[0])
+    return list(dict.fromkeys(a.lower() for a in found))
+
+
+def _people(intent: ParsedIntent) -> list[str]:
+    return [a for p in intent.entities.people for a in p.emails]

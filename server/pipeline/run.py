@@ -1,0 +1,110 @@
+"""`answer(...)`: one request through the whole pipeline, as a stream of events every face can render.
+
+Events, in order: `intent`, `plan`, then `step_started` / `step_done` as steps run (and `pending_action` for each
+change waiting for confirmation), `token`s of the answer, and `done` with the whole answer, the cited items and
+suggestions. A request that cannot be understood or planned ends with `error`.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from server.intent.schema import ParsedIntent
+from server.llm import Router
+from server.pipeline import orchestrator, synthesize
+from server.pipeline.agents import AgentContext, run_step
+from server.pipeline.orchestrator import Event
+from server.pipeline.plan import Plan, PlanError, StepResult
+from server.pipeline.planner import plan_for
+
+log = logging.getLogger(__name__)
+
+Classify = Callable[[str], ParsedIntent]
+STEP_TIMEOUT = 10.0
+
+
+@dataclass
+class Answer:
+    """Everything a non-streaming face returns (built from the events)."""
+
+    intent: dict[str, Any]
+    plan: dict[str, Any]
+    results: list[dict[str, Any]]
+    pending_actions: list[dict[str, Any]]
+    text: str
+    citations: list[dict[str, Any]]
+    suggestions: list[str]
+    timings: dict[str, float]
+
+
+def answer(query: str, classify: Classify, agents: AgentContext, router: Router | None = None,
+           ledger: Any = None, step_runner: Callable[..., StepResult] = run_step) -> Iterator[Event]:
+    """Run `query` for the person in `agents`; yields events as they happen. (`step_runner` is the agents'
+    dispatcher; tests wrap it to make one service fail.)"""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    intent = classify(query)
+    timings["classify_ms"] = _ms(started)
+    yield Event("intent", intent.to_dict())
+    try:
+        plan = plan_for(intent)
+    except PlanError as exc:
+        yield Event("error", {"error": "invalid", "message": f"I could not plan that: {exc}"})
+        return
+    yield Event("plan", plan_dict(plan))
+    results: dict[str, StepResult] = {}
+    started = time.perf_counter()
+    for event in orchestrator.run(plan, lambda step, args: step_runner(agents, step, args), timeout=STEP_TIMEOUT):
+        if isinstance(event, StepResult):
+            results[event.step] = event
+            yield Event("step_done", result_dict(event))
+            step = plan.step(event.step)
+            if step.op == "propose" and event.ok:
+                for action in event.items:
+                    yield Event("pending_action", action)
+        else:
+            yield event
+    timings["steps_ms"] = _ms(started)
+    started = time.perf_counter()
+    pieces = []
+    for piece in synthesize.stream(router, intent, plan, results, ledger):
+        pieces.append(piece)
+        yield Event("token", {"text": piece})
+    timings["answer_ms"] = _ms(started)
+    yield Event("done", {"text": "".join(pieces), "citations": synthesize.citations(results),
+                         "suggestions": synthesize.suggestions(intent, results), "timings": timings,
+                         "partial": any(not r.ok and r.error != "skipped" for r in results.values())})
+
+
+def collect(events: Iterator[Event]) -> Answer:
+    """The events of one request gathered into one Answer (REST and the add-on)."""
+    got: dict[str, Any] = {"results": [], "pending_actions": []}
+    for event in events:
+        if event.type in ("intent", "plan", "done", "error"):
+            got[event.type] = event.data
+        elif event.type == "step_done":
+            got["results"].append(event.data)
+        elif event.type == "pending_action":
+            got["pending_actions"].append(event.data)
+    done = got.get("done") or {"text": got.get("error", {}).get("message", ""), "citations": [],
+                               "suggestions": [], "timings": {}}
+    return Answer(got.get("intent", {}), got.get("plan", {}), got["results"], got["pending_actions"],
+                  done["text"], done["citations"], done["suggestions"], done["timings"])
+
+
+def plan_dict(plan: Plan) -> dict[str, Any]:
+    return {"groups": plan.groups, "steps": [
+        {"id": s.id, "agent": s.agent, "op": s.op, "title": s.title, "needs": sorted(s.needs()),
+         "condition": {"step": s.condition.step, "found": s.condition.found} if s.condition else None}
+        for s in plan.steps]}
+
+
+def result_dict(result: StepResult) -> dict[str, Any]:
+    return {"step": result.step, "ok": result.ok, "items": result.items, "error": result.error,
+            "message": result.message, "retry_after": result.retry_after}
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 1)
