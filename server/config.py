@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Mapping
 
@@ -41,6 +42,19 @@ def _float(env: Mapping[str, str], name: str, default: float, lo: float, hi: flo
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
     if not lo <= value <= hi:
         raise ConfigError(f"{name} must be between {lo:g} and {hi:g}, got {value:g}")
+    return value
+
+
+def _instant(env: Mapping[str, str], name: str) -> datetime | None:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(f"{name} must be an ISO 8601 date-time like 2023-11-30T00:00:00Z, got {raw!r}") from None
+    if value.tzinfo is None:
+        raise ConfigError(f"{name} needs a UTC offset (e.g. 2023-11-30T00:00:00Z), got {raw!r}")
     return value
 
 
@@ -86,6 +100,9 @@ class Config:
     push_certs_url: str | None = None  # unset = Google's, https://www.googleapis.com/oauth2/v1/certs
     gmail_push_topic: str = "projects/workspace-orchestrator/topics/gmail-push"  # what users.watch publishes to
     demo_user_email: str = "sam@atlas.com"  # who a request without credentials acts as in demo mode
+    # A frozen "now" (ISO 8601 with offset): the demo's data is from 2023, so `make demo` freezes the clock at the
+    # dataset's now for "next meeting" and "last week" to mean something. Unset = the real clock.
+    clock_now: datetime | None = None
     db_pool_min: int = 1
     db_pool_max: int = 10
     # Seconds a readiness probe waits for PostgreSQL or Redis before calling it down.
@@ -134,6 +151,7 @@ class Config:
             google_client_id=_str(env, "GOOGLE_CLIENT_ID"),
             google_client_secret=_str(env, "GOOGLE_CLIENT_SECRET"),
             emulator_port=_int(env, "EMULATOR_PORT", 8090, 1, 65535),
+            clock_now=_instant(env, "CLOCK_NOW"),
             db_pool_min=_int(env, "DB_POOL_MIN", 1, 0, 1000),
             db_pool_max=_int(env, "DB_POOL_MAX", 10, 1, 1000),
         )

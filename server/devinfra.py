@@ -333,6 +333,7 @@ def infrastructure(config: Config, fast: bool = False) -> Iterator[Config]:
 
 def _demo_config(config: Config) -> Config:
     """`config` completed with the demo's own settings: the emulator as Google, its push signer, a local key."""
+    from server.clock import DEMO_NOW
     from server.crypto import demo_key
 
     emulator = f"http://127.0.0.1:{config.emulator_port}/"
@@ -345,6 +346,8 @@ def _demo_config(config: Config) -> Config:
         push_audience=f"http://127.0.0.1:{config.port}/webhooks/gmail",
         push_certs_url=emulator + "_emulator/oauth2/v1/certs",
         push_service_account="gmail-push@emulator.local",
+        # The demo data is from 2023: its clock stands at the dataset's now unless CLOCK_NOW says otherwise.
+        clock_now=config.clock_now or DEMO_NOW,
     )
 
 
@@ -368,7 +371,8 @@ def _run_procfile(config: Config) -> int:
                GOOGLE_API_BASE_URL=demo.google_api_base_url or "", GOOGLE_TOKEN_URI=demo.google_token_uri or "",
                WEB_PORT=str(demo.port),  # the Procfile gives it to the emulator as its push target
                PUSH_AUDIENCE=demo.push_audience or "", PUSH_CERTS_URL=demo.push_certs_url or "",
-               PUSH_SERVICE_ACCOUNT=demo.push_service_account or "")
+               PUSH_SERVICE_ACCOUNT=demo.push_service_account or "",
+               CLOCK_NOW=demo.clock_now.isoformat() if demo.clock_now else "")
     # The emulator's state (what the person did in the demo) survives restarts in a snapshot under DATA_DIR.
     env.setdefault("EMULATOR_SNAPSHOT", str(config.data_dir / "emulator" / "state.json"))
     (config.data_dir / "emulator").mkdir(parents=True, exist_ok=True)

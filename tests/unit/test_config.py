@@ -63,3 +63,16 @@ def test_malformed_llm_timeouts_name_the_variable(env: dict[str, str], names: st
     with pytest.raises(ConfigError, match=names):
         Config.from_env(env)
 
+
+
+def test_clock_now_freezes_the_clock_and_needs_an_offset() -> None:
+    from datetime import datetime, timezone
+
+    from server.clock import now
+
+    frozen = Config.from_env({"CLOCK_NOW": "2023-11-30T00:00:00Z"})
+    assert frozen.clock_now == datetime(2023, 11, 30, tzinfo=timezone.utc) and now(frozen) == frozen.clock_now
+    assert now(Config.from_env({})).year >= 2026
+    for bad in ("2023-11-30T00:00:00", "last tuesday"):
+        with pytest.raises(ConfigError, match="CLOCK_NOW"):
+            Config.from_env({"CLOCK_NOW": bad})
