@@ -6,18 +6,76 @@ read as a calendar request; training and prediction use the same `model_text`.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
-# Straight and curly quotes; an apostrophe inside a word ("Carlos's", "don't") does not open a quotation.
-QUOTED = re.compile(r"(?<![\w])(['\"‘“])(?P<q>.+?)(?:\1|[’”])(?![\w])", re.DOTALL)
 _WORD = re.compile(r"[a-z0-9]+")
+_OPENERS = {"'": "'", '"': '"', "‘": "’", "“": "”"}
+# After a closing quote comes the end, punctuation, or a word that carries on the request ("… 'Thanks' and
+# title it …"); a quote followed by other words ("Starting on 'Create wireframe' today") is nested in a longer one.
+_AFTER_CLOSE = re.compile(r"\s*(?:$|[.?!,;:)\]]|(?:and|to|with|then|for|as|please|can|could|would|if|or|but|so|"
+                          r"instead|because|from|in|on|at|by|about|called|titled)\b)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Quoted text: its content and the span of the content (without the quote marks)."""
+
+    text: str
+    span: tuple[int, int]
+
+
+def find_quotes(text: str) -> list[Quote]:
+    """Quotations in `text`, outermost first-to-last. An apostrophe inside a word ("Carlos's", "don't") neither
+    opens nor closes one; a nested quotation stays inside the outer one."""
+    out: list[Quote] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch in _OPENERS and (i == 0 or not text[i - 1].isalnum()) and i + 1 < len(text) and \
+                not text[i + 1].isspace():
+            closer = _OPENERS[ch]
+            closers = [j for j in range(i + 1, len(text)) if text[j] in (closer, "’" if ch == "'" else closer)
+                       and not text[j - 1].isspace() and (j + 1 == len(text) or not text[j + 1].isalnum())]
+            balanced = [j for j in closers if _balanced(text[i + 1:j])]
+            strong = [j for j in balanced if _AFTER_CLOSE.match(text, j + 1)]
+            end = (strong or balanced or closers or [None])[0]
+            if end is not None and end > i + 1:
+                out.append(Quote(text[i + 1:end], (i + 1, end)))
+                i = end + 1
+                continue
+        i += 1
+    return out
+
+
+_INNER_OPEN = re.compile(r"(?<![\w])['‘\"“](?=\S)")
+_INNER_CLOSE = re.compile(r"(?<=\S)['’\"”](?![\w])")
+
+
+def _balanced(inner: str) -> bool:
+    """As many quotations open as close inside `inner` (so its end can close the outer one)."""
+    return len(_INNER_OPEN.findall(inner)) == len(_INNER_CLOSE.findall(inner))
+
+
+def mask_quotes(text: str, quotes: Sequence[Quote] | None = None, fill: str = "_") -> str:
+    """`text` with each quotation's content overwritten by `fill` (same length, so offsets still hold)."""
+    chars = list(text)
+    for q in find_quotes(text) if quotes is None else quotes:
+        chars[q.span[0]:q.span[1]] = fill * (q.span[1] - q.span[0])
+    return "".join(chars)
 
 
 def model_text(text: str) -> str:
     """The request as the model reads it: quotations replaced by "this", whitespace collapsed."""
-    return " ".join(QUOTED.sub("this", text).split())
+    parts, last = [], 0
+    for q in find_quotes(text):
+        parts.append(text[last:q.span[0] - 1])
+        parts.append("this")
+        last = q.span[1] + 1
+    parts.append(text[last:])
+    return " ".join("".join(parts).split())
 
 
 def words(text: str) -> list[str]:

@@ -120,6 +120,7 @@ class TimeMatch:
     kind: str                 # moment | range
     granularity: str          # minute | hour | part_of_day | day | week | month | year
     span: tuple[int, int]     # text[span[0]:span[1]] is the expression, with its preposition ("on Friday")
+    day_said: bool = True     # False for a bare clock time ("at 3"), which was put on today
 
 
 @dataclass(frozen=True)
@@ -713,6 +714,7 @@ def find_times(text: str, now: datetime, prefer: Prefer = "future") -> list[Time
         group = groups[i]
         start, end = group[0].start, group[-1].end
         resolved = _resolve_group(group, ctx)
+        day_said = any(a.day is not None or a.absolute is not None for a in group)
         before = low[:start]
         # "between Monday and Wednesday", "from December 1 to December 5"
         opener = _RANGE_OPEN.search(before)
@@ -724,6 +726,7 @@ def find_times(text: str, now: datetime, prefer: Prefer = "future") -> list[Time
                 close += timedelta(days=7)  # "between Monday and Friday" said on a Thursday: next week's
             resolved = _Resolved(resolved.start, close, "range", resolved.granularity)
             end = groups[i + 1][-1].end
+            day_said = day_said or any(a.day is not None or a.absolute is not None for a in groups[i + 1])
             if opener:
                 start = opener.start()
             i += 1
@@ -746,9 +749,22 @@ def find_times(text: str, now: datetime, prefer: Prefer = "future") -> list[Time
         if prep:
             start = prep.start()
         out.append(TimeMatch(text[start:end], resolved.start, resolved.end, resolved.kind, resolved.granularity,
-                             (start, end)))
+                             (start, end), day_said))
         i += 1
     return out
+
+
+def on_day(clock: TimeMatch, day: TimeMatch) -> TimeMatch:
+    """A bare clock time put on a day said elsewhere: "at 12 … for December 11" → December 11 at 12:00.
+
+    Returns `clock` unchanged unless it is a moment without a day and `day` is a single-day range."""
+    if clock.day_said or clock.kind != "moment" or clock.start is None or not day.day_said or day.start is None \
+            or day.end is None or day.granularity != "day" or day.end - day.start != timedelta(days=1):
+        return clock
+    start = datetime.combine(day.start.date(), clock.start.timetz())
+    first, second = sorted((clock, day), key=lambda t: t.span[0])
+    return TimeMatch(f"{first.text} … {second.text}", start, None, "moment", "minute",
+                     (first.span[0], second.span[1]), True)
 
 
 def resolve(text: str, now: datetime, prefer: Prefer = "future") -> TimeMatch | None:
