@@ -10,6 +10,7 @@ from psycopg_pool import ConnectionPool
 
 from server.config import Config
 from server.embeddings import Embedder, make_embedder
+from server.intent.offline import OfflineClassifier
 from server.llm import Router, make_router
 
 
@@ -22,6 +23,7 @@ class Services:
     redis: redis.Redis
     _embedder: Embedder | None = None
     _llm: Router | None = None
+    _classifier: OfflineClassifier | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def embedder(self) -> Embedder:
@@ -37,6 +39,14 @@ class Services:
             if self._llm is None:
                 self._llm = make_router(self.config, cache=self.redis)
             return self._llm
+
+    def intent_classifier(self) -> OfflineClassifier:
+        """The offline intent classifier (its model loaded once), sharing the query embedder."""
+        embedder = self.embedder()
+        with self._lock:
+            if self._classifier is None:
+                self._classifier = OfflineClassifier(embedder)
+            return self._classifier
 
     def close(self) -> None:
         """Release the pool's connections and Redis sockets (app shutdown, tests)."""

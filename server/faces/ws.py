@@ -1,7 +1,9 @@
 """The WebSocket face (`/ws`, flask-sock): JSON frames in both directions.
 
-Frames from the client: `{"type": "ping"}` → `{"type": "pong"}`. Anything unparseable gets an `error` frame and
-the connection stays open. The pipeline's streamed events arrive on this socket with the orchestrator.
+Frames from the client: `{"type": "ping"}` → `{"type": "pong"}`; `{"type": "query", "query": "...",
+"conversation_id"?, "request_id"?, "id"?}` → the pipeline's events as frames (`intent`, `plan`, `step_started`,
+`step_done`, `pending_action`, `token`, then `done` with the whole answer), each carrying the client's `id`.
+Anything unparseable gets an `error` frame and the connection stays open.
 """
 from __future__ import annotations
 
@@ -10,7 +12,11 @@ import logging
 
 from flask_sock import Sock
 
+from server.errors import ApiError
+from server.faces import validation
+from server.faces.auth import current_user
 from server.logs import request_id_var
+from server.services import services
 
 log = logging.getLogger(__name__)
 sock = Sock()
@@ -41,6 +47,22 @@ def websocket(ws: object) -> None:
             kind = None
         if kind == "ping":
             _send(ws, {"type": "pong"})
+        elif kind == "query":
+            _query(ws, {k: v for k, v in frame.items() if k not in ("type", "id")}, frame.get("id"))
         else:
             _send(ws, {"type": "error", "error": "bad_request",
-                       "message": 'Send JSON frames with a "type"; supported: ping.'})
+                       "message": 'Send JSON frames with a "type"; supported: ping, query.'})
+
+
+def _query(ws: object, body: dict[str, object], frame_id: object) -> None:
+    """Stream one query's pipeline events; each frame echoes the client's `id` so answers can be told apart."""
+    from server.faces.query_api import QueryBody, event_stream  # the REST face owns the query's shape
+
+    tag = {"id": frame_id} if isinstance(frame_id, (str, int)) else {}
+    try:
+        params = validation.load(QueryBody(), body, "query")
+        svc, user = services(), current_user()
+        for event in event_stream(svc, user, params):
+            ws.send(json.dumps({**event, **tag}, default=str))  # type: ignore[attr-defined]
+    except ApiError as exc:
+        _send(ws, {"type": "error", "error": exc.error, "message": exc.message, **tag})
