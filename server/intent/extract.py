@@ -37,7 +37,9 @@ read open trash bin remove erase reschedule move push delay postpone cancel chec
 important update updates edit access view comment permission permissions editor viewer commenter catch meet
 talk chat sync speak discuss review follow be have go come get set put bring take keep start stop join attend
 touch base run help do make hear reach call contact address number phone they've they're they'd they'll we've
-we're you've you're i'll he's she's it'll there'll who's
+we're you've you're i'll he's she's it'll there'll who's remind pick prepare repeat reflect study buy pay
+visit fix wish say ask contacts contact account activity alerts alert recently olly alexa siri google hey
+information info details detail scheduled search compose happy person people visiting birthday anniversary
 """.split())
 
 _RELATIONS = (r"mom|mum|mother|dad|father|wife|husband|boss|manager|brother|sister|bro|sis|friend|friends|colleague|"
@@ -47,28 +49,42 @@ _RELATIONS = (r"mom|mum|mother|dad|father|wife|husband|boss|manager|brother|sist
 _GROUP = (r"(?:the\s+)?(?:whole\s+|entire\s+)?(?:[a-z&]+\s+){0,2}(?:team|department|dept|group|committee|board|"
           r"list|channel|staff|crew)\b|everyone(?:\s+at\s+[\w.-]+)?|everybody|all\s+attendees|all\s+participants")
 _REFERENCE = r"the\s+sender|the\s+organi[sz]er|the\s+attendees|the\s+participants|the\s+recipients?|them|him|her"
-_CAP_NAME = r"[A-Z][a-zA-Z'\-]*[a-zA-Z](?:\s+[A-Z][a-zA-Z'\-]*[a-zA-Z]){0,2}"
-_LOW_NAME = r"[a-z][a-z'\-]*[a-z]"
-_PERSON = (rf"(?P<email>{EMAIL_ADDRESS.pattern})|(?P<rel>(?:my|our|the)\s+(?:{_RELATIONS})\b)|(?P<group>{_GROUP})|"
+_TITLE = r"(?:mr|mrs|ms|miss|dr|prof)\.?\s+"
+_TITLE_WORD = re.compile(r"(?:mr|mrs|ms|miss|dr|prof)\.?")
+_CAP_NAME = rf"(?:{_TITLE})?[A-Z][a-zA-Z'\-]*[a-zA-Z](?:\s+[A-Z][a-zA-Z'\-]*[a-zA-Z]){{0,2}}"
+# Lower-case requests ("email jane doe") allow a second word; _person_at keeps it only where a name can end.
+_LOW_NAME = rf"(?:{_TITLE})?[a-z][a-z'\-]*[a-z](?:\s+[a-z][a-z'\-]*[a-z])?"
+_PERSON = (rf"(?P<email>{EMAIL_ADDRESS.pattern})|(?P<rel>(?:(?:my|our|the)\s+)?(?:{_RELATIONS})\b)|(?P<group>{_GROUP})|"
            rf"(?P<ref>(?:{_REFERENCE})\b)|(?P<name>{_CAP_NAME}|{_LOW_NAME})")
+# Where a lower-case second word may end a name: the end, punctuation, or a word that is not part of a name.
+_NAME_END = re.compile(r"^\s*(?:$|[,.?!;:_]|(?:about|and|to|from|with|on|at|in|for|saying|that|regarding|re|"
+                       r"please|asap|tomorrow|today|tonight|next|this|last|by|if|or|but|so|who|which|the|my|a|an)\b)",
+                       _I)
+_NOT_SECOND = set("""immediately quickly soon later again back now asap too also instead first last please today
+""".split())
 
+# A verb addressed to someone counts only at the head of a clause ("email Bob", "can you tell Ana"), so nouns
+# ("my email account", "email alerts") are not read as verbs.
+_HEAD = (r"(?:^|[.?!,;]\s*|\b(?:please|pls|can\s+you|could\s+you|would\s+you|will\s+you|i\s+need\s+to|"
+         r"i\s+want\s+to|i'd\s+like\s+to|and|then|also|just|to|olly|alexa|siri|google)\s+)")
 # What comes before a person decides their role; None means "decided by the operation" (with …).
 _TRIGGERS: list[tuple[str, str | None]] = [
     (r"\b(?:from|heard\s+from|sent\s+by|emails?\s+by)\s+", "sender"),
-    (r"\b(?:cc|bcc|cc'?d?|copy)\s+", "recipient"),
-    (r"\b(?:forward|fwd|send|email|e-mail|mail|message|text|tell|ask|remind|notify|ping|write\s+to|reply\s+to|"
+    (r"\b(?:cc|bcc|cc'?d?)\s+", "recipient"),
+    (_HEAD + r"(?:forward|fwd|send|email|e-mail|mail|message|text|tell|ask|notify|ping|write\s+to|reply\s+to|"
      r"respond\s+to|shoot|drop|let|give)\s+(?:to\s+)?", "recipient"),
     (r"\bto\s+", "recipient"),
     (r"\b(?:invite|add)\s+", "attendee"),
-    (r"\b(?:with|and\s+with)\s+", None),
+    (r"\b(?:with|and\s+with|meet|meeting|see|named|contact|call)\s+", None),
 ]
 _INFINITIVE = re.compile(r"\b(?:need|needs|want|wants|wanted|have|has|going|like|able|try|trying|plan|planning|"
                          r"remember|forgot|how|what|where|when|ought|used|due|me|us)\s+$", _I)
 _LIST_JOIN = re.compile(r"^(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*)", _I)
 _SUBJECT_POSITION = re.compile(
-    rf"(?:^|[.?!]\s+|\b(?i:if|whether|unless)\s+)(?P<p>{_CAP_NAME}|{_LOW_NAME})\s+(?P<verb>needs|wants|asked|"
-    r"hasn't|has\s+not|haven't|didn't|sent|emailed|wrote|replied|is|was|will|just)\b")
-_POSSESSIVE = re.compile(rf"(?<![\w'])(?P<p>{_CAP_NAME}|{_LOW_NAME})(?:'s|’s|s')(?=\s)")
+    rf"(?:^|[.?!]\s+|\b(?i:if|whether|unless|did|has|have|when|what|until|whenever|once)\s+)(?P<p>{_CAP_NAME}|"
+    rf"[a-z][a-z'\-]*[a-z])\s+(?P<verb>needs|wants|asked|hasn't|has\s+not|haven't|didn't|sent|send|emailed|emails|email|"
+    r"wrote|write|writes|replied|reply|replies|has\s+sent|is|was|will|just)\b")
+_POSSESSIVE = re.compile(r"(?<![\w'])(?P<p>[A-Za-z][\w\-]*[A-Za-z])(?:'s|’s)(?=\s)")
 
 
 @dataclass
@@ -78,13 +94,15 @@ class Mention:
     text: str
     span: tuple[int, int]
     role: str | None                # sender | recipient | attendee | share_with | mentioned | None (by operation)
-    kind: str                       # name | email | group | reference
+    kind: str                       # name | email | relation | group | reference
     trigger_start: int              # where the words that introduced it begin (removed from the topic too)
 
 
 def _kind(m: re.Match[str]) -> str:
     if m.group("email"):
         return "email"
+    if m.group("rel"):
+        return "relation"
     if m.group("group"):
         return "group"
     if m.group("ref"):
@@ -101,17 +119,25 @@ _PERSON_RX = re.compile(_PERSON)
 
 
 def _person_at(masked: str, pos: int) -> re.Match[str] | None:
-    """The person phrase starting at `pos`, if one does; a capitalised name keeps its following capitalised
-    words unless they are ordinary words ("Sarah Lee", but not "Bob Today")."""
+    """The person phrase starting at `pos`, if one does. A name keeps its following words only while they can
+    be part of it: capitalised ones that are not ordinary words ("Sarah Lee", not "Bob Today"), or one lower-case
+    word followed by where a name can end ("email jane doe about…", not "forward to nia immediately")."""
     m = _PERSON_RX.match(masked, pos)
     if not m or not m.group("name"):
         return m
     words = m.group("name").split()
-    if not _accept_name(words[0]):
+    title = 1 if _TITLE_WORD.fullmatch(words[0].lower()) and len(words) > 1 else 0
+    if not _accept_name(words[title] if title < len(words) else words[0]):
         return None
-    keep = 1
-    while keep < len(words) and words[keep].lower() not in _NOT_NAMES:
-        keep += 1
+    keep = title + 1
+    if words[title][:1].isupper():
+        while keep < len(words) and words[keep].lower() not in _NOT_NAMES:
+            keep += 1
+    elif keep < len(words):
+        second = words[keep].lower()
+        end = pos + len(" ".join(words[:keep + 1]))
+        if second not in _NOT_NAMES and second not in _NOT_SECOND and _NAME_END.match(masked[end:]):
+            keep += 1
     return _PERSON_RX.match(masked[:pos + len(" ".join(words[:keep]))], pos)
 
 
@@ -154,19 +180,24 @@ def find_people(masked: str) -> list[Mention]:
                 add(person, "possessive" if possessive and person.group("name") else role, t.start())
     for m in _SUBJECT_POSITION.finditer(masked):
         verb = m.group("verb").lower()
-        role = "recipient" if verb in ("needs", "wants") else "sender" if verb in (
-            "hasn't", "has not", "didn't", "sent", "emailed", "wrote", "replied", "just") else "mentioned"
+        role = "recipient" if verb in ("needs", "wants") else "mentioned" if verb in (
+            "is", "was", "will", "asked") else "sender"
         person = _person_at(masked, m.start("p"))
         if person and person.end() == m.end("p"):
             add(person, role, m.start("p"))
     for m in _POSSESSIVE.finditer(masked):
-        person = _person_at(masked, m.start("p"))
-        if person and person.group("name") and not person.group().lower().startswith(("my ", "our ")):
+        person = _PERSON_RX.match(masked[:m.end("p")], m.start("p"))
+        if person and person.group("name") and _accept_name(person.group()):
             add(person, "possessive", m.start("p"))
     for m in re.finditer(rf"\b(?:my|our)\s+(?:{_RELATIONS})\b", masked, _I):
         person = _PERSON_RX.match(masked, m.start())
         if person:
             add(person, "mentioned", m.start())
+        # "my friend Rohit": the name that follows is the person, in the relation's role.
+        named = _person_at(masked, m.end() + 1) if masked[m.end():m.end() + 1] == " " else None
+        if named and named.group("name"):
+            role = next((f.role for f in found if f.span[0] == m.start()), "mentioned")
+            add(named, role, m.start())
     found.sort(key=lambda p: p.span[0])
     return found
 

@@ -277,7 +277,7 @@ def _people(mentions: list[extract.Mention], main: Label, results: list[_ClauseR
         ref = PersonRef(text=m.text, role=_role(m, main, in_condition), kind=m.kind)
         if m.kind == "email":
             ref.emails = [m.text.lower()]
-        elif m.kind == "name" and resolve_people and not m.text.lower().startswith(("my ", "our ", "the ")):
+        elif m.kind == "name" and resolve_people:
             key = m.text.lower()
             if key not in cache:
                 cache[key] = _resolve(resolve_people, m.text)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 _I = re.IGNORECASE
 
 GMAIL_CUE = re.compile(r"\b(?:e-?mails?|mails?|inbox|gmail|unread|threads?|newsletters?|attachments?|"
-                       r"replies|repl(?:y|ied)|sent\s+me|emailed|heard\s+from|drafts?)\b", _I)
+                       r"replies|repl(?:y|ied)|sent\s+me|emailed|heard\s+from|drafts?|wr(?:ite|ote|itten)\s+(?:to\s+)?me)\b",
+                       _I)
 CALENDAR_CUE = re.compile(r"\b(?:calendar|meetings?|appointments?|agenda|stand-?ups?|1:1s?|one\s+on\s+ones?|"
                           r"my\s+schedule|schedule\s+(?:a|an|the|me|my|some|time|it)|scheduled|"
                           r"met\s+with|meet\s+with|free\s+slots?|invites?|events?\s+called|event\s+on|"
@@ -71,6 +72,9 @@ VERB_RULES: tuple[VerbRule, ...] = (
           None, gmail="trash", calendar="delete_event", drive="trash"),
     _rule(_LEAD + r"(?:schedule|set\s+up|book|arrange|pencil\s+in|block(?:\s+out)?|create|put|add|organi[sz]e|"
           r"make\s+an\s+appointment|plan)\b", None, calendar="create_event"),
+    # Reminders are calendar entries here (as in HWU64/SLURP, where 41 of 48 "remind me" requests are calendar_set).
+    _rule(r"\bremind\s+me\b|\b(?:set|add|create|make)\s+(?:a|an|me\s+a)\s+reminder\b", "calendar",
+          calendar="create_event"),
     _rule(r"\b(?:when\s+am\s+i\s+free|am\s+i\s+(?:free|available|busy)|availability|free\s+(?:time|slots?)|"
           r"open\s+slots?|an\s+opening|(?:are|is)\s+\w+(?:\s+and\s+\w+)?\s+(?:both\s+)?(?:free|available)|"
           r"find\s+(?:a\s+)?(?:time|slot)|fit\s+in|free\s+between|gaps?\s+in\s+my\s+calendar)\b", "calendar",

@@ -54,7 +54,7 @@ WRITE_OPERATIONS: frozenset[str] = frozenset({"draft", "send", "reply", "forward
                                               "share"})
 
 PERSON_ROLES: tuple[str, ...] = ("sender", "recipient", "attendee", "share_with", "mentioned")
-PERSON_KINDS: tuple[str, ...] = ("name", "email", "group", "reference")
+PERSON_KINDS: tuple[str, ...] = ("name", "email", "relation", "group", "reference")
 TIME_ROLES: tuple[str, ...] = ("filter", "when", "condition")
 TIME_KINDS: tuple[str, ...] = ("moment", "range")
 GRANULARITIES: tuple[str, ...] = ("minute", "hour", "part_of_day", "day", "week", "month", "year")
@@ -76,7 +76,7 @@ class PersonRef:
 
     text: str                      # as written: "Sarah", "the finance team", "bob@x.com", "the sender"
     role: str = "mentioned"        # sender | recipient | attendee | share_with | mentioned
-    kind: str = "name"             # name | email | group | reference (refers to an earlier result)
+    kind: str = "name"             # name | email | relation ("my boss") | group | reference (an earlier result)
     emails: list[str] = field(default_factory=list)        # resolved addresses (empty if unknown/ambiguous)
     candidates: list[Candidate] = field(default_factory=list)  # who an ambiguous name may be
     ambiguous: bool = False
@@ -304,7 +304,7 @@ def llm_instructions() -> str:
   "operations": the operations in the order they happen (e.g. ["search", "create_event"]),
   "entities": {{
     "people": [{{"text": the mention as written, "role": one of {list(PERSON_ROLES)},
-                "kind": one of {list(PERSON_KINDS)} ("reference" for "the sender", "them"),
+                "kind": one of {list(PERSON_KINDS)} ("relation" for "my boss", "reference" for "the sender", "them"),
                 "emails": addresses only if written in the request (never invent one), "candidates": [],
                 "ambiguous": false}}],
     "times": [{{"text": the expression as written, "start": ISO 8601 with offset or null, "end": … or null,

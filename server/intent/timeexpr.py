@@ -321,8 +321,8 @@ def _month_day_span(m: re.Match[str], ctx: _Ctx) -> _Atom | None:
     return _Atom(*_span(m), day=_Day(first, last)) if first and last and last >= first else None
 
 
-@_pattern(r"(?:the\s+)?(?P<day>\d{1,2}(?:st|nd|rd|th)|" + _ORDW + r")(?=\s*(?:$|[,.?!]|at\b|in\b|of\s+this|"
-          r"of\s+next|at\s))")
+@_pattern(r"(?:the\s+)?(?P<day>\d{1,2}(?:st|nd|rd|th)|" + _ORDW + r")(?=\s*(?:$|[,.?!]|(?:at|in|from|for|to|"
+          r"on|and|with|please)\b|of\s+this|of\s+next))")
 def _day_of_month(m: re.Match[str], ctx: _Ctx) -> _Atom | None:
     # "on the 13th": this month, or next month once the day has passed (last month when looking back).
     if not m.group().lower().startswith("the") and not re.search(r"\d", m.group()):
@@ -351,7 +351,8 @@ def _month_alone(m: re.Match[str], ctx: _Ctx) -> _Atom | None:
     return atom
 
 
-@_pattern(r"(?P<mod>this|next|last|past|previous|the\s+coming|coming)\s+(?P<unit>week|month|year|weekend)")
+@_pattern(r"(?P<mod>this|next|last|past|previous|the\s+coming|coming|(?:the\s+)?current)\s+"
+          r"(?P<unit>week|month|year|weekend)")
 def _named_period(m: re.Match[str], ctx: _Ctx) -> _Atom:
     mod, unit = m.group("mod").lower(), m.group("unit").lower()
     step = 1 if mod in ("next", "the coming", "coming") else -1 if mod in ("last", "past", "previous") else 0
@@ -408,7 +409,7 @@ def _within(m: re.Match[str], ctx: _Ctx) -> _Atom | None:
 
 
 @_pattern(rf"(?:in\s+(?P<n1>{_NUM})\s*(?P<u1>{_UNIT})(?:\s+from\s+now)?|(?P<n2>{_NUM})\s*(?P<u2>{_UNIT})\s+"
-          rf"(?P<dir>ago|from\s+now|later|earlier))")
+          rf"(?P<dir>ago|from\s+now|from\s+today|later|earlier))")
 def _offset(m: re.Match[str], ctx: _Ctx) -> _Atom | None:
     n, unit = (m.group("n1"), m.group("u1")) if m.group("n1") else (m.group("n2"), m.group("u2"))
     unit = _unit(unit)
@@ -468,7 +469,10 @@ _CLOCK_EXPLICIT = (rf"(?:(?P<h>\d{{1,2}})(?::(?P<mm>\d\d))?\s*(?P<ap>{_AMPM})"
                    rf"|(?P<hw>{_HOURW})(?:\s+(?P<mw>{_MINW}))?\s*(?:(?P<apw>{_AMPM})|o'?\s?clock)"
                    rf"|(?P<hoc>\d{{1,2}})\s*o'?\s?clock"
                    rf"|(?P<named>noon|midday|midnight))")
-_CLOCK_BARE = rf"(?:(?P<hb>\d{{1,2}})(?!\s*(?:{_UNIT}|%|/|\.\d|-\w|st\b|nd\b|rd\b|th\b))|(?P<hbw>{_HOURW})(?:\s+(?P<mbw>{_MINW}))?(?!\s*{_UNIT}))"
+# A bare hour: not one followed by a unit ("3 days"), a date part, or am/pm (the explicit forms take those).
+_NOT_AFTER_BARE = rf"(?!\s*(?:{_UNIT}|%|/|\.\d|-[a-z]|st\b|nd\b|rd\b|th\b|{_AMPM}|o'?\s?clock|:\d))"
+_CLOCK_BARE = (rf"(?:(?P<hb>\d{{1,2}}){_NOT_AFTER_BARE}|(?P<hbw>{_HOURW})(?:\s+(?P<mbw>{_MINW}))?"
+               rf"{_NOT_AFTER_BARE})")
 _PAST_TO = rf"(?:(?P<q>half|quarter|(?:\d{{1,2}}|{_NUMW})\s*(?:minutes?)?)\s+(?P<pt>past|after|to|before)\s+(?P<hq>\d{{1,2}}|{_HOURW}))"
 
 
