@@ -2,7 +2,8 @@
 
 Frames from the client: `{"type": "ping"}` → `{"type": "pong"}`; `{"type": "query", "query": "...",
 "conversation_id"?, "request_id"?, "id"?}` → the pipeline's events as frames (`intent`, `plan`, `step_started`,
-`step_done`, `pending_action`, `token`, then `done` with the whole answer), each carrying the client's `id`.
+`step_done`, `pending_action`, `token`, then `done` with the whole answer), each carrying the client's `id` as
+`ref`.
 Anything unparseable gets an `error` frame and the connection stays open.
 """
 from __future__ import annotations
@@ -55,10 +56,11 @@ def websocket(ws: object) -> None:
 
 
 def _query(ws: object, body: dict[str, object], frame_id: object) -> None:
-    """Stream one query's pipeline events; each frame echoes the client's `id` so answers can be told apart."""
+    """Stream one query's pipeline events; each frame carries the client's frame `id` as `ref`, so answers to
+    several questions on one socket can be told apart (`id` inside a frame is the item's or action's own)."""
     from server.faces.query_api import QueryBody, event_stream  # the REST face owns the query's shape
 
-    tag = {"id": frame_id} if isinstance(frame_id, (str, int)) else {}
+    tag = {"ref": frame_id} if isinstance(frame_id, (str, int)) else {}
     try:
         params = validation.load(QueryBody(), body, "query")
         svc, user = services(), current_user()

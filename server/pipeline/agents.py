@@ -132,8 +132,10 @@ def _propose(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:
             if kind == "update_event":
                 action_args = _moved(conn, ctx, action_args)
             try:
+                # Expiry runs on the wall clock (15 minutes from when the person sees it), never on a frozen
+                # "now" that only says how to read the data's dates.
                 action = actions.propose(conn, ctx.user.id, kind, action_args,
-                                         conversation_id=ctx.conversation_id, now=ctx.now)
+                                         conversation_id=ctx.conversation_id)
             except actions.InvalidAction as exc:
                 problems.append(str(exc))
                 continue

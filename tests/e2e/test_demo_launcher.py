@@ -132,6 +132,33 @@ def _stop_and_list_survivors(demo: Demo, tree: list[psutil.Process], sig: signal
     return [f"{p.pid}: {' '.join(p.cmdline())[:120]}" for p in alive] + _leftovers(demo)
 
 
+def _ask_on_the_socket_then_confirm(demo: Demo) -> None:
+    """A question over the WebSocket streams the pipeline's events under gunicorn + gevent; the change it proposes
+    runs only when confirmed over REST, and then the emulator shows it."""
+    ws = WsClient(f"ws://127.0.0.1:{demo.port}/ws")
+    try:
+        assert json.loads(ws.receive(timeout=10))["type"] == "hello"
+        ws.send(json.dumps({"type": "query", "id": 7, "query": "Delete my last email from nadia"}))
+        frames = []
+        while not frames or frames[-1]["type"] not in ("done", "error"):
+            frames.append(json.loads(ws.receive(timeout=60)))
+    finally:
+        ws.close()
+    types = [f["type"] for f in frames]
+    assert types[:3] == ["conversation", "intent", "plan"] and types[-1] == "done", types
+    assert {"step_started", "step_done", "pending_action", "token"} <= set(types) and all(f["ref"] == 7 for f in frames)
+    (action,) = [f for f in frames if f["type"] == "pending_action"]
+    shown = requests.get(f"http://127.0.0.1:{demo.port}/api/v1/actions/{action['id']}", timeout=10)
+    assert shown.status_code == 200, shown.text
+    email_id = shown.json()["args"]["email_id"]
+    assert not next(m for m in _emulator_state(demo)["users"]["sam@atlas.com"]["messages"]
+                    if m["id"] == email_id)["trashed"]
+    done = requests.post(f"http://127.0.0.1:{demo.port}/api/v1/actions/{action['id']}/confirm", json={}, timeout=30)
+    assert done.status_code == 200 and done.json()["state"] == "done", done.text
+    assert next(m for m in _emulator_state(demo)["users"]["sam@atlas.com"]["messages"]
+                if m["id"] == email_id)["trashed"]
+
+
 def test_demo_is_ready_serves_and_leaves_nothing_after_ctrl_c(tmp_path: Path) -> None:
     demo = _start_demo(tmp_path)
     try:
@@ -161,6 +188,7 @@ def test_demo_is_ready_serves_and_leaves_nothing_after_ctrl_c(tmp_path: Path) ->
         status = _wait_synced(demo)
         assert status["gmail"]["items_done"] == len([m for m in sam["messages"] if not m["trashed"]])
         assert status["calendar"]["items_done"] >= 300 and status["drive"]["items_done"] >= 60
+        _ask_on_the_socket_then_confirm(demo)
 
         tree = _tree(demo)
         # honcho, gunicorn master + worker, 2 rq workers, scheduler, emulator, postgres, redis
