@@ -155,7 +155,7 @@ def _share(flags: Any) -> float:
 def print_report(report: dict[str, Any], skipped: int, data: Path) -> None:
     acc = report["service_operation_accuracy"]
     print(f"data: {data} — {report['utterances']} utterances scored ({skipped} skipped: in the training data)")
-    print(f"email+calendar ({report['in_scope']}): service+operation accuracy {acc['strict']:.1%} strict, "
+    print(f"in scope ({report['in_scope']}): service+operation accuracy {acc['strict']:.1%} strict, "
           f"{acc['family']:.1%} family; service {acc['service']:.1%}; "
           f"called out of scope {report['in_scope_called_out_of_scope']:.1%}; "
           f"asked to clarify {report['in_scope_asked_to_clarify']:.1%}")
@@ -164,7 +164,7 @@ def print_report(report: dict[str, Any], skipped: int, data: Path) -> None:
     print("\nper gold label                 n   strict  family")
     for name, s in report["per_label"].items():
         print(f"  {name:<26} {s['n']:>5}   {s['strict']:.3f}   {s['family']:.3f}")
-    print("\nentity F1 (email+calendar)        exact P/R/F1         token P/R/F1     gold")
+    print("\nentity F1 (in scope)              exact P/R/F1         token P/R/F1     gold")
     for kind, s in report["entity_f1"].items():
         e, t = s["exact"], s["token"]
         print(f"  {kind:<10} {e['precision']:>14.3f} {e['recall']:.3f} {e['f1']:.3f}   {t['precision']:>8.3f} "

@@ -182,9 +182,13 @@ def find_people(masked: str) -> list[Mention]:
         verb = m.group("verb").lower()
         role = "recipient" if verb in ("needs", "wants") else "mentioned" if verb in (
             "is", "was", "will", "asked") else "sender"
-        person = _person_at(masked, m.start("p"))
+        start = m.start("p")
+        # "If Tobias hasn't…" at the start: the capitalised "If" is not part of the name.
+        while start < m.end("p") and masked[start:m.end("p")].split()[0].lower() in _NOT_NAMES:
+            start += len(masked[start:m.end("p")].split()[0]) + 1
+        person = _person_at(masked, start) if start < m.end("p") else None
         if person and person.end() == m.end("p"):
-            add(person, role, m.start("p"))
+            add(person, role, start)
     for m in _POSSESSIVE.finditer(masked):
         person = _PERSON_RX.match(masked[:m.end("p")], m.start("p"))
         if person and person.group("name") and _accept_name(person.group()):

@@ -53,7 +53,7 @@ def _rule(regex: str, service: str | None, **by_cue: str) -> VerbRule:
 
 # Order matters: the first rule that applies wins (draft before send, reply before forward…).
 VERB_RULES: tuple[VerbRule, ...] = (
-    _rule(r"\b(?:draft|compose)\b|\b(?:don't|do\s+not)\s+send\b|\bleave\s+it\s+in\s+drafts\b|"
+    _rule(_LEAD + r"(?:draft|compose)\b|\b(?:don't|do\s+not)\s+send\b|\bleave\s+it\s+in\s+drafts\b|"
           r"\bbefore\s+sending\b|\bsave\s+(?:it\s+)?as\s+a\s+draft\b", "gmail", gmail="draft"),
     _rule(_LEAD + r"(?:reply|respond|write\s+back|hit\s+reply|answer)\b|\bsend\s+a\s+(?:reply|response)\b|"
           r"\bin\s+reply\s+to\b", "gmail", gmail="reply"),

@@ -321,6 +321,46 @@ def _month_day_span(m: re.Match[str], ctx: _Ctx) -> _Atom | None:
     return _Atom(*_span(m), day=_Day(first, last)) if first and last and last >= first else None
 
 
+@_pattern(rf"(?P<d1>{_DAYNUM})\s*(?:-|–|to|through|thru|until|till)\s*(?P<d2>{_DAYNUM})\s+(?:of\s+)?"
+          rf"(?P<month>{_MONTH})(?:\s*,?\s*(?P<year>(?:19|20)\d\d))?")
+def _day_span_month(m: re.Match[str], ctx: _Ctx) -> _Atom | None:
+    """"6 to 9 December", "6-9 Dec": the year is chosen by the last day, as for a single date."""
+    month = _MONTHS[m.group("month").lower().rstrip(".")]
+    last = _month_day(ctx, month, _daynum(m.group("d2")), int(m.group("year")) if m.group("year") else None)
+    try:
+        first = last.replace(day=_daynum(m.group("d1"))) if last else None
+    except ValueError:
+        return None
+    return _Atom(*_span(m), day=_Day(first, last)) if first and last and last >= first else None
+
+
+@_pattern(rf"(?:the\s+)?(?P<which>first|second|last|1st|2nd)\s+half\s+of\s+(?P<month>{_MONTH})"
+          rf"(?:\s+(?P<year>(?:19|20)\d\d))?"
+          rf"|(?P<part>early|mid|late)[\s-]+(?P<month2>{_MONTH})(?:\s+(?P<year2>(?:19|20)\d\d))?")
+def _part_of_month(m: re.Match[str], ctx: _Ctx) -> _Atom | None:
+    """"the first half of November" (1-15 / 16-end), "early / mid / late November" (1-10 / 11-20 / 21-end)."""
+    name, year = (m.group("month"), m.group("year")) if m.group("month") else (m.group("month2"), m.group("year2"))
+    whole = _month_range(ctx, _MONTHS[name.lower().rstrip(".")], int(year) if year else None)
+    f = whole.first
+    if m.group("which"):
+        first_half = m.group("which").lower() in ("first", "1st")
+        first, last = (f, f.replace(day=15)) if first_half else (f.replace(day=16), whole.last)
+    else:
+        first, last = {"early": (f, f.replace(day=10)), "mid": (f.replace(day=11), f.replace(day=20)),
+                       "late": (f.replace(day=21), whole.last)}[m.group("part").lower()]
+    return _Atom(*_span(m), day=_Day(first, last))
+
+
+@_pattern(rf"(?P<wd>{_WEEKDAY}),?\s+(?:(?:the\s+)?(?P<day>{_DAYNUM})\s+(?:of\s+)?(?P<month>{_MONTH})"
+          rf"|(?P<month2>{_MONTH})\s+(?:the\s+)?(?P<day2>{_DAYNUM}))(?:\s*,?\s*(?P<year>(?:19|20)\d\d))?")
+def _weekday_and_date(m: re.Match[str], ctx: _Ctx) -> _Atom | None:
+    """"Monday 27 November", "Mon, Nov 27": one day — the date decides, the weekday only restates it."""
+    month = _MONTHS[(m.group("month") or m.group("month2")).lower().rstrip(".")]
+    d = _month_day(ctx, month, _daynum(m.group("day") or m.group("day2")),
+                   int(m.group("year")) if m.group("year") else None)
+    return _Atom(*_span(m), day=_Day(d, d)) if d else None
+
+
 @_pattern(r"(?:the\s+)?(?P<day>\d{1,2}(?:st|nd|rd|th)|" + _ORDW + r")(?=\s*(?:$|[,.?!]|(?:at|in|from|for|to|"
           r"on|and|with|please)\b|of\s+this|of\s+next))")
 def _day_of_month(m: re.Match[str], ctx: _Ctx) -> _Atom | None:
@@ -480,9 +520,8 @@ def _clock_from(m: re.Match[str], suffix: str = "") -> _Clock | None:
     """The clock time named by a match of _CLOCK_EXPLICIT / _CLOCK_BARE / _PAST_TO (group names + suffix)."""
     g = {k[:-len(suffix)] if suffix and k.endswith(suffix) else k: v for k, v in m.groupdict().items()
          if not suffix or k.endswith(suffix)}
-    if g.get("named"):
-        return _Clock(0 if g["named"].lower() == "midnight" else 12, 0, "am" if g["named"].lower() == "midnight"
-                      else "pm", h24=True)
+    if g.get("named"):  # midnight ends the day it is said of ("by midnight")
+        return _Clock(24 if g["named"].lower() == "midnight" else 12, 0, None, h24=True)
     if g.get("h"):
         return _Clock(int(g["h"]), int(g["mm"] or 0), g["ap"].lower().replace(".", "")[:2])
     if g.get("h24"):
