@@ -116,9 +116,13 @@ def understand(text: str, service: str, now: datetime, resolve: Resolve,
     if sends_on:  # "reply ... with 'Got it, thanks'": the words to send, not the words to find
         spans.extend(m.span() for m in _MESSAGE_TEXT.finditer(text))
     order = "relevance"
-    for found in (find_times or timeexpr.find_times)(text, now):
+    if find_times is None:
+        # Mail and files already exist: "in October" is the last one; events may be ahead.
+        prefer = "future" if service == "calendar" else "past"
+        find_times = lambda t, n: timeexpr.find_times(t, n, prefer=prefer)  # noqa: E731
+    for found in find_times(text, now):
         if service != "calendar" and found.start and found.start > now:
-            # Mail and files cannot come from the future: "docs about the gala in December" dates the gala.
+            # Mail and files cannot come from the future: "notes for next week's offsite" dates the offsite.
             continue
         spans.append(found.span)
         if getattr(found, "kind", "range") == "moment":

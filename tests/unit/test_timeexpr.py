@@ -208,3 +208,19 @@ def test_durations_skip_what_is_a_time() -> None:
     spans = [t.span for t in find_times(text, NOW)]
     assert [d.minutes for d in find_durations(text, exclude=spans)] == [30]
     assert len(find_durations(text)) == 3  # without the exclusion "10 days" and "2 hours" count too
+
+
+@pytest.mark.parametrize("text,start,end", [
+    ("from 6 to 9 December", at(2023, 12, 6), at(2023, 12, 10)),
+    ("6-9 Dec", at(2023, 12, 6), at(2023, 12, 10)),
+    ("the first half of November", at(2023, 11, 1), at(2023, 11, 16)),
+    ("second half of February", at(2024, 2, 16), at(2024, 3, 1)),    # to the month's real end
+    ("mid-December", at(2023, 12, 11), at(2023, 12, 21)),
+    ("early January 2024", at(2024, 1, 1), at(2024, 1, 11)),
+    ("since Monday 27 November", at(2023, 11, 27), None),            # one date: the weekday only restates it
+    ("on Mon, Nov 27", at(2023, 11, 27), at(2023, 11, 28)),
+])
+def test_day_spans_parts_of_months_and_dated_weekdays(text: str, start, end) -> None:
+    found = resolve(text, NOW)
+    assert found is not None, text
+    assert (found.start, found.end) == (start, end)
