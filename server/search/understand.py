@@ -117,9 +117,7 @@ def understand(text: str, service: str, now: datetime, resolve: Resolve,
         spans.extend(m.span() for m in _MESSAGE_TEXT.finditer(text))
     order = "relevance"
     if find_times is None:
-        # Mail and files already exist: "in October" is the last one; events may be ahead.
-        prefer = "future" if service == "calendar" else "past"
-        find_times = lambda t, n: timeexpr.find_times(t, n, prefer=prefer)  # noqa: E731
+        find_times = timeexpr.find_times if service == "calendar" else _nearest_times
     for found in find_times(text, now):
         if service != "calendar" and found.start and found.start > now:
             # Mail and files cannot come from the future: "notes for next week's offsite" dates the offsite.
@@ -161,6 +159,20 @@ def understand(text: str, service: str, now: datetime, resolve: Resolve,
         # request is for, not what the item is about; it would only push the right item down.
         topic = " ".join(w for w in topic.split() if not (w.isalpha() and len(w) > 2 and resolve(w)))
     return Understood(topic, filters, order, people)
+
+
+def _nearest_times(text: str, now: datetime) -> list[timeexpr.TimeMatch]:
+    """Each expression read the way that lands nearest to now: on 30 November "in October" is last month's and
+    "in December" tomorrow's (a date of the topic, which mail cannot have yet), not last year's."""
+    ahead = {m.span: m for m in timeexpr.find_times(text, now, prefer="future")}
+    nearest = []
+    for back in timeexpr.find_times(text, now, prefer="past"):
+        other = ahead.get(back.span)
+        if other and other.start and back.start and abs(other.start - now) < abs(now - back.start):
+            nearest.append(other)
+        else:
+            nearest.append(back)
+    return nearest
 
 
 def _person_filter(filters: SearchFilters, service: str, prep: str, addresses: list[str]) -> None:

@@ -103,6 +103,9 @@ def test_time_expressions_become_the_window_and_leave_the_topic() -> None:
     assert ahead.filters.after is None and ahead.filters.before is None and "next week" in ahead.text
     back = understand("emails from kofi in October", "gmail", NOW, resolve)
     assert back.filters.after == datetime(2023, 10, 1, tzinfo=timezone.utc)
+    # on 30 November, December is tomorrow's, not last year's: it dates the gala
+    gala = understand("docs about the client gala in December", "drive", NOW, resolve)
+    assert gala.filters.after is None and "December" in gala.text
 
 
 def test_in_a_listing_a_leftover_name_is_not_a_topic_word() -> None:
