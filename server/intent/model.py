@@ -34,6 +34,7 @@ class LinearIntentModel:
     bias: np.ndarray           # (classes,)
     scale: float = 10.0
     in_scope_bias: float = 0.0
+    embedder_name: str = "minilm-l6-v2-int8"  # the embeddings it was trained on; others are meaningless to it
 
     def __post_init__(self) -> None:
         self.labels = [class_label(c) for c in self.classes]
@@ -66,7 +67,8 @@ class LinearIntentModel:
         vocab = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         np.savez_compressed(path, classes=np.array(self.classes), vocabulary=np.array(vocab),
                             weights=self.weights.astype(np.float16), bias=self.bias.astype(np.float32),
-                            scale=np.float32(self.scale), in_scope_bias=np.float32(self.in_scope_bias))
+                            scale=np.float32(self.scale), in_scope_bias=np.float32(self.in_scope_bias),
+                            embedder_name=np.array(self.embedder_name))
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "LinearIntentModel":
@@ -76,7 +78,8 @@ class LinearIntentModel:
             return cls(classes=[str(c) for c in data["classes"]],
                        vocabulary={str(w): i for i, w in enumerate(data["vocabulary"])},
                        weights=data["weights"].astype(np.float32), bias=data["bias"],
-                       scale=float(data["scale"]), in_scope_bias=float(data["in_scope_bias"]))
+                       scale=float(data["scale"]), in_scope_bias=float(data["in_scope_bias"]),
+                       embedder_name=str(data["embedder_name"]))
 
 
 def train_softmax(x: np.ndarray, y: np.ndarray, n_classes: int, l2: float = 1e-5, epochs: int = 200,

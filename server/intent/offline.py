@@ -82,12 +82,18 @@ class OfflineClassifier:
 
     def __init__(self, embedder: Embedder | None = None, model: LinearIntentModel | None = None,
                  clarify_below: float = CLARIFY_BELOW) -> None:
+        """`embedder`: the local MiniLM (made here if not given; share the app's when it is the local one)."""
         if embedder is None:
             from server.embeddings.minilm import MiniLMEmbedder
 
             embedder = MiniLMEmbedder()
         self.embedder = embedder
         self.model = model or LinearIntentModel.load()
+        if embedder.name != self.model.embedder_name:
+            # The weights only make sense on the embeddings they were trained on (pass the local MiniLM even
+            # when documents are embedded by OpenAI).
+            raise ValueError(f"the intent model was trained on {self.model.embedder_name} embeddings, "
+                             f"not {embedder.name}")
         self.clarify_below = clarify_below
 
     def parse(self, text: str, now: datetime, resolve_people: ResolvePeople | None = None) -> ParsedIntent:

@@ -72,10 +72,10 @@ _ORDW = _alt(_ORDINALS)
 _DAYNUM = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?|{_ORDW}|{_NUMW})"
 _MONTH = _alt(_MONTHS) + r"\.?"
 _WEEKDAY = _alt(_WEEKDAYS)
-_HOURW = _alt(list(_NUMBERS)[:12] + ["twelve", "eleven", "ten"])
-_MINW = _alt(["oh one", "oh two", "oh three", "oh four", "oh five", "oh six", "oh seven", "oh eight", "oh nine",
-              "o five", "fifteen", "thirty", "forty five", "forty-five", "fifteen", "twenty", "ten", "fifty",
-              "forty", "twenty five", "thirty five", "fifty five"])
+_HOURW = _alt(_UNIT_WORDS + ["ten", "eleven", "twelve"])
+_MINW = _alt([f"oh {u}" for u in _UNIT_WORDS] + ["o five", "ten", "fifteen", "twenty", "twenty five", "thirty",
+                                                 "thirty five", "forty", "forty five", "forty-five", "fifty",
+                                                 "fifty five"])
 _AMPM = r"(?:a\.?m\.?|p\.?m\.?)(?![a-z])"
 _UNIT = (r"(?:minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|years?|yrs?)")
 _B = r"(?<![\w@.-])"  # start of a word (not inside an address or a word)
@@ -383,12 +383,11 @@ def _day_of_month(m: re.Match[str], ctx: _Ctx) -> _Atom | None:
 @_pattern(rf"(?:(?P<pre>in|during|since|until|till|before|after|from|by|of|for)\s+)(?P<month>{_MONTH})"
           rf"(?:\s+(?P<year>(?:19|20)\d\d))?")
 def _month_alone(m: re.Match[str], ctx: _Ctx) -> _Atom | None:
-    month = _MONTHS[m.group("month").lower().rstrip(".")]
-    if m.group("month").lower().rstrip(".") in ("may", "mar") and not m.group("year") and m.group("pre") in ("for",):
-        return None
-    atom = _Atom(m.start("month"), m.end(), day=_month_range(ctx, month, int(m.group("year")) if m.group("year")
-                                                             else None))
-    return atom
+    word = m.group("month").lower().rstrip(".")
+    if word in ("may", "mar") and m.group("pre").lower() == "for" and not m.group("year"):
+        return None  # "for may" / "for mar…" are rarely the month
+    year = int(m.group("year")) if m.group("year") else None
+    return _Atom(m.start("month"), m.end(), day=_month_range(ctx, _MONTHS[word], year))
 
 
 @_pattern(r"(?P<mod>this|next|last|past|previous|the\s+coming|coming|(?:the\s+)?current)\s+"

@@ -48,7 +48,7 @@ def fit(utterances: list[Utterance], embeddings: np.ndarray, in_scope_bias: floa
     x = feature_matrix(embeddings, [model_text(t) for t in texts], vocabulary, SCALE)
     y = np.array([index[u.model_class] for u in utterances])
     w, b = train_softmax(x, y, len(classes), l2=L2, epochs=EPOCHS)
-    return LinearIntentModel(classes, vocabulary, w, b, SCALE, in_scope_bias)
+    return LinearIntentModel(classes, vocabulary, w, b, SCALE, in_scope_bias, MiniLMEmbedder.name)
 
 
 def _dev_report(utterances: list[Utterance], embeddings: np.ndarray, folds: set[int]) -> None:

@@ -276,3 +276,15 @@ def test_batch_gives_the_same_answers_as_one_by_one(classifier: OfflineClassifie
 def test_these_requests_are_not_training_data() -> None:
     trained = {normalise(u.text) for u in load_training()}
     assert not [c[0] for c in OPERATION_CASES if normalise(c[0]) in trained]
+
+
+def test_refuses_an_embedder_the_model_was_not_trained_on(classifier: OfflineClassifier) -> None:
+    class OtherEmbedder:
+        name = "text-embedding-3-small"
+        dim = 384
+
+        def embed(self, texts: Any) -> Any:
+            raise AssertionError("not to be called")
+
+    with pytest.raises(ValueError, match="minilm"):
+        OfflineClassifier(OtherEmbedder(), classifier.model)

@@ -2,7 +2,7 @@
 late afternoon in New York on a leap-year February day."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
