@@ -123,6 +123,9 @@ class OfflineClassifier:
         actions = [r for r in results if not r.clause.condition and not r.chatter]
         if any(r.label != OUT_OF_SCOPE for r in actions):
             actions = [r for r in actions if r.label != OUT_OF_SCOPE]
+        rest = [r for r in results if not r.clause.condition]
+        if not actions and rest and len(rest) < len(results) and all(r.label == OUT_OF_SCOPE for r in rest):
+            actions = rest[-1:]  # "If Marta hasn't emailed me, play some music": the action decides
         if not actions:
             actions = [_classify_clause(p.masked, Clause(0, len(p.text)), whole)]
         main = next((r for r in reversed(actions) if r.label[1] in WRITE_OPERATIONS), actions[-1])
@@ -131,7 +134,7 @@ class OfflineClassifier:
         steps = [r.label for r in conditions + actions if r.label[0] in SERVICES]
         steps = [s for s in steps if s[1] not in WRITE_OPERATIONS] + [s for s in steps if s[1] in WRITE_OPERATIONS]
         ordered: list[Label] = []
-        for label in steps:
+        for label in steps if main.label != OUT_OF_SCOPE else []:
             if not ordered or ordered[-1] != label:
                 ordered.append(label)
         services = list(dict.fromkeys(label[0] for label in ordered))

@@ -288,3 +288,8 @@ def test_refuses_an_embedder_the_model_was_not_trained_on(classifier: OfflineCla
 
     with pytest.raises(ValueError, match="minilm"):
         OfflineClassifier(OtherEmbedder(), classifier.model)
+
+
+def test_an_out_of_scope_action_under_a_workspace_condition_is_out_of_scope(classifier: OfflineClassifier) -> None:
+    intent = parse(classifier, "If Marta hasn't emailed me by noon, play some relaxing music in the kitchen")
+    assert (intent.service, intent.operation, intent.services) == ("none", "out_of_scope", [])
