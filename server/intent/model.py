@@ -43,7 +43,7 @@ class LinearIntentModel:
     def logits(self, embeddings: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         """Class logits for already-embedded `texts` (embeddings of `model_text(text)`)."""
         x = feature_matrix(embeddings, [model_text(t) for t in texts], self.vocabulary, self.scale)
-        return x @ self.weights.astype(np.float32) + self.bias + self.in_scope_bias * self._in_scope
+        return x @ self.weights + self.bias + self.in_scope_bias * self._in_scope
 
     def label_probabilities(self, embeddings: np.ndarray, texts: Sequence[str]) -> list[dict[tuple[str, str], float]]:
         """For each text, P(service, operation), summed over the classes that map to it, highest first."""
