@@ -41,11 +41,14 @@ class Services:
             return self._llm
 
     def intent_classifier(self) -> OfflineClassifier:
-        """The offline intent classifier (its model loaded once), sharing the query embedder."""
+        """The offline intent classifier (its model loaded once). It shares the query embedder when that is the
+        local MiniLM it was trained on, and loads its own MiniLM otherwise (EMBEDDING_PROVIDER=openai)."""
+        from server.embeddings.minilm import MiniLMEmbedder
+
         embedder = self.embedder()
         with self._lock:
             if self._classifier is None:
-                self._classifier = OfflineClassifier(embedder)
+                self._classifier = OfflineClassifier(embedder if isinstance(embedder, MiniLMEmbedder) else None)
             return self._classifier
 
     def close(self) -> None:
