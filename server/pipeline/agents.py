@@ -49,18 +49,23 @@ def run_step(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:
 def _search(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:
     service = step.agent
     with ctx.pool.connection() as conn:
-        explicit = {k: args.get(k) for k in ("attendees", "after", "before") if args.get(k)}
-        if explicit:  # a planner-built search (e.g. the condition of "if I haven't met X"): no words to read
-            filters = SearchFilters(attendees=explicit.get("attendees", []),
+        explicit = {k: args.get(k) for k in ("attendees", "senders", "after", "before") if args.get(k)}
+        strict = bool(args.get("strict"))
+        if explicit:  # a planner-built search (the condition of "if I haven't met X"): no words to read
+            filters = SearchFilters(attendees=explicit.get("attendees", []), senders=explicit.get("senders", []),
                                     after=_at(explicit.get("after")), before=_at(explicit.get("before")))
             text, order, who = "", "oldest", {}
         else:
             u = understand(args.get("text", ""), service, ctx.now,
                            lambda name: people.resolve(conn, ctx.user.id, name, me=ctx.user.email).emails)
-            filters, text, order, who = u.filters, u.text, u.order, u.people
+            filters, order, who = u.filters, u.order, u.people
+            # A change to "all of them" is made on what matches the quoted title (or every topic word) only.
+            text = " ".join(f'"{q}"' for q in u.quoted) if strict and u.quoted else u.text
+            if strict and order == "relevance":
+                order = "newest"
         vector = ctx.embed(args.get("text", "")) if text or not explicit else None
         hits = search(conn, service, ctx.user.id, text, vector, filters, limit=int(args.get("limit", 10)),
-                      now=ctx.now, order=order)
+                      now=ctx.now, order=order, every_word=strict)
     items = [{"service": h.service, "id": h.id, "title": h.title, "snippet": h.snippet,
               "at": h.at.isoformat() if h.at else None, "who": h.who, "who_name": h.who_name, "link": h.link,
               "score": round(h.score, 6)} for h in hits]
@@ -124,13 +129,15 @@ def _propose(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:
     """One pending action per target (or one without a target, e.g. a new email or event)."""
     kind, base = args["kind"], dict(args.get("args") or {})
     targets = args.get("targets")
-    targets = [None] if targets is None else (targets if isinstance(targets, list) else [targets])
+    targets = [None] if targets is None else list(dict.fromkeys(targets if isinstance(targets, list) else [targets]))
     proposed, problems = [], []
     with ctx.pool.connection() as conn:
         for target in targets:
             action_args = {**base, **({args["target"]: target} if target is not None else {})}
             if kind == "update_event":
                 action_args = _moved(conn, ctx, action_args)
+            elif kind == "create_event":
+                action_args = _timed(action_args)
             try:
                 # Expiry runs on the wall clock (15 minutes from when the person sees it), never on a frozen
                 # "now" that only says how to read the data's dates.
@@ -144,6 +151,16 @@ def _propose(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:
     if not proposed:
         return StepResult(step.id, False, error="invalid", message="; ".join(problems) or "nothing to do")
     return StepResult(step.id, True, items=proposed, data={"problems": problems})
+
+
+def _timed(args: dict[str, Any]) -> dict[str, Any]:
+    """A new event's end from its start and length; attendees the person named, each once."""
+    minutes = args.pop("minutes", None)
+    start = _at(args.get("start"))
+    if start is not None and minutes and not args.get("end"):
+        args["end"] = (start + timedelta(minutes=int(minutes))).isoformat()
+    args["attendees"] = list(dict.fromkeys(a for a in args.get("attendees", []) if a))
+    return args
 
 
 def _moved(conn: Any, ctx: AgentContext, args: dict[str, Any]) -> dict[str, Any]:

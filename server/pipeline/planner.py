@@ -67,7 +67,12 @@ def _targeted(intent: ParsedIntent, service: str) -> list[Step]:
         return _search(intent, service)  # no Drive trash action yet: show the files, the answer says so
     agent, kind, target = _TARGETED[intent.operation]
     every = intent.entities.selector == "all"
-    steps = [_search_step("s1", agent, intent, limit=ALL_LIMIT if every else 1)]
+    first = _search_step("s1", agent, intent, limit=ALL_LIMIT if every else 1)
+    if every:
+        # A change to "all the emails from Sofia last week about 'X'" touches only what matches every filter and
+        # every topic word (the quoted title when there is one), never the merely similar.
+        first.args["strict"] = True
+    steps = [first]
     # Other services the person named are searched alongside, for context ("...and the flight in my calendar").
     steps += [_search_step(f"c{i + 1}", s, intent) for i, s in enumerate(_services(intent, service)) if s != agent]
     e = intent.entities
@@ -95,30 +100,56 @@ def _send(intent: ParsedIntent, service: str) -> list[Step]:
 
 
 def _create_event(intent: ParsedIntent, service: str) -> list[Step]:
-    """Propose the event; "if I haven't met X in N days" first searches for such a meeting and goes on only if
-    there is none."""
+    """Propose the event. "If I haven't met X in N days" / "if X hasn't emailed me" first looks for such a meeting
+    or mail and goes on only if there is none; "with the sender" of an email found first takes its address; a day
+    without a time ("for tomorrow", "my first free slot") takes the first free slot of that day."""
     e = intent.entities
     when = _time(intent, "when") or _time(intent, "filter")
     minutes = next((d.minutes for d in e.durations if d.role == "length"), DEFAULT_EVENT_MINUTES)
-    start = when.start if when else None
-    args = {"kind": "create_event", "args": {
-        "title": e.subject or (e.titles[0] if e.titles else "") or "Meeting",
-        "start": start.isoformat() if start else None,
-        "end": (start + timedelta(minutes=minutes)).isoformat() if start else None,
-        "attendees": _recipients(intent)}}
-    steps = []
+    steps: list[Step] = []
+    attendees: list[Any] = _recipients(intent) + _referred(intent)
+    if any(p.kind == "reference" and p.role == "attendee" and p.text.lower().startswith("the ")
+           for p in e.people) and "gmail" in intent.services:
+        # "…schedule a meeting with the sender": the sender of the email the request asked to find.
+        steps.append(_search_step("s1", "gmail", intent, limit=1))
+        attendees.append({"from": "s1", "path": "items[0].who"})
+    args: dict[str, Any] = {"title": e.subject or (e.titles[0] if e.titles else "") or "Meeting",
+                            "minutes": minutes, "attendees": attendees}
+    if when and when.start and when.granularity in ("day", "week", "month", "part_of_day"):
+        steps.append(Step("f1", "calendar", "free_slots", {
+            "after": when.start.isoformat(), "before": when.end.isoformat() if when.end else None,
+            "minutes": minutes}, title="Looking for free time"))
+        args["start"] = {"from": "f1", "path": "items[0].at"}
+    else:
+        args["start"] = when.start.isoformat() if when and when.start else None
     condition = None
     if e.condition:
-        window = _time(intent, "condition")
-        steps.append(Step("k1", "calendar", "search", {
-            "text": "", "limit": 1, "attendees": _people(intent),
-            "after": window.start.isoformat() if window and window.start else None,
-            "before": window.end.isoformat() if window and window.end else None},
-            title="Checking the condition"))
+        steps.append(_condition_step(intent))
         condition = Condition("k1", "nothing")
-    steps.append(Step("a1", "calendar", "propose", args, condition=condition,
+    steps.append(Step("a1", "calendar", "propose", {"kind": "create_event", "args": args}, condition=condition,
                       title="Preparing the event for your confirmation"))
     return steps
+
+
+def _condition_step(intent: ParsedIntent) -> Step:
+    """The look-up an "if" depends on: mail from the person (Gmail) or a meeting with them (Calendar)."""
+    window = _time(intent, "condition")
+    bounds = {"after": window.start.isoformat() if window and window.start else None,
+              "before": window.end.isoformat() if window and window.end else None}
+    senders = [a for p in intent.entities.people if p.role == "sender" for a in p.emails]
+    if intent.services and intent.services[0] == "gmail" and senders:
+        return Step("k1", "gmail", "search", {"text": "", "limit": 1, "senders": senders, **bounds},
+                    title="Checking for their emails")
+    return Step("k1", "calendar", "search", {"text": "", "limit": 1, "attendees": _people(intent), **bounds},
+                title="Checking the calendar")
+
+
+def _referred(intent: ParsedIntent) -> list[str]:
+    """"…with them": a pronoun stands for the people named by name or address elsewhere in the request."""
+    people = intent.entities.people
+    if not any(p.kind == "reference" and not p.text.lower().startswith("the ") for p in people):
+        return []
+    return [p.emails[0] for p in people if p.kind in ("name", "email") and len(p.emails) == 1]
 
 
 def _free_slots(intent: ParsedIntent, service: str) -> list[Step]:

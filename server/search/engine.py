@@ -79,13 +79,14 @@ ORDERS = ("relevance", "newest", "oldest")
 def search(conn: psycopg.Connection[Any], service: str, user_id: uuid.UUID | str, text: str,
            vector: np.ndarray | None, filters: SearchFilters | None = None, limit: int = 10,
            method: str = "hybrid", now: datetime | None = None, recency: float = RECENCY,
-           order: str = "relevance") -> list[SearchHit]:
+           order: str = "relevance", every_word: bool = False) -> list[SearchHit]:
     """The person's best `limit` items of `service` for `text` (+ its embedding `vector`).
 
     `now` (default: the database's clock) anchors the mild recency boost; evaluations pass their frozen now.
     `order` "newest"/"oldest" lists what matches the filters by date instead, items with every word of `text`
     first — "my last email from Nadia", "my next meeting with Kofi"; when no item has every word of a topic,
-    relevance decides among the filter's matches.
+    relevance decides among the filter's matches. `every_word` (listings only) keeps nothing but the items with
+    every word of `text`: what a change to "all the emails about 'X'" may touch.
     """
     values = (filters or SearchFilters()).for_service(service)
     where = condition(service, values)
@@ -93,6 +94,8 @@ def search(conn: psycopg.Connection[Any], service: str, user_id: uuid.UUID | str
         rows = _run(conn, LISTINGS[service][order].replace("{filters}", where), {
             "user_id": user_id, "text": text, "limit": limit,
             **{name: values.get(name) for name in CONDITIONS[service]}})
+        if every_word and has_words(conn, text):
+            return _hits(service, [row[:-1] for row in rows if row[-1]])
         # A topic no item fully has ("the next board meeting prep") is better served by relevance among the
         # filter's matches than by the date order of all of them.
         if any(row[-1] for row in rows) or not has_words(conn, text):

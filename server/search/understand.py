@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Callable, Iterable, Protocol
 
 from server.intent import timeexpr
+from server.intent.features import find_quotes
 from server.search.engine import SearchFilters
 
 
@@ -37,6 +38,7 @@ class Understood:
     filters: SearchFilters = field(default_factory=SearchFilters)
     order: str = "relevance"
     people: dict[str, list[str]] = field(default_factory=dict)  # the name as typed → addresses used
+    quoted: list[str] = field(default_factory=list)  # phrases the person put in quotes (titles, subjects)
 
 
 # "from X" → senders (mail) / organiser-attendees (events) / owners (files); "to X" → recipients; "with X" → anyone
@@ -113,8 +115,10 @@ def understand(text: str, service: str, now: datetime, resolve: Resolve,
                 spans.append((match.start(), end))
                 break
 
-    if sends_on:  # "reply ... with 'Got it, thanks'": the words to send, not the words to find
-        spans.extend(m.span() for m in _MESSAGE_TEXT.finditer(text))
+    message_spans = [m.span() for m in _MESSAGE_TEXT.finditer(text)] if sends_on else []
+    spans.extend(message_spans)  # "reply ... with 'Got it, thanks'": the words to send, not the words to find
+    quoted = [q.text for q in find_quotes(text) if not any(a <= q.span[0] < b for a, b in message_spans)]
+    spans.extend(d.span for d in timeexpr.find_durations(text))  # "by 2 hours", "a 30-minute meeting"
     order = "relevance"
     if find_times is None:
         find_times = timeexpr.find_times if service == "calendar" else _nearest_times
@@ -158,7 +162,7 @@ def understand(text: str, service: str, now: datetime, resolve: Resolve,
         # In a date-ordered listing a leftover name ("fatima needs my latest email from leila") is who the
         # request is for, not what the item is about; it would only push the right item down.
         topic = " ".join(w for w in topic.split() if not (w.isalpha() and len(w) > 2 and resolve(w)))
-    return Understood(topic, filters, order, people)
+    return Understood(topic, filters, order, people, quoted)
 
 
 def _nearest_times(text: str, now: datetime) -> list[timeexpr.TimeMatch]:

@@ -140,3 +140,44 @@ def test_out_of_scope_has_no_steps_and_says_what_it_can_do(pool, sam) -> None:
     intent = _intent("what's the weather in Paris", "none", "out_of_scope")
     result = collect(answer(intent.text, lambda q: intent, _ctx(pool, sam)))
     assert result.plan["steps"] == [] and "Gmail, Calendar and Drive" in result.text
+
+
+def test_if_someone_has_emailed_lately_nothing_is_scheduled(pool, sam) -> None:
+    from server.intent.schema import TimeRange
+
+    intent = ParsedIntent(
+        text="if nadia hasn't sent me any emails in the past 3 days, schedule a 30 minute meeting with them for "
+             "Friday at 12", service="multi", operation="create_event", services=["gmail", "calendar"],
+        operations=["search", "create_event"],
+        entities=Entities(people=[PersonRef("nadia", role="sender", emails=["nadia@atlas.com"]),
+                                  PersonRef("them", role="attendee", kind="reference")],
+                          times=[TimeRange("in the past 3 days", NOW - timedelta(days=3), NOW, role="condition"),
+                                 TimeRange("Friday at 12", NOW + timedelta(days=1, hours=12), kind="moment",
+                                           granularity="minute", role="when")],
+                          durations=[Duration("30 minute", 30)], condition="if nadia hasn't sent me any emails",
+                          subject="Catch up"))
+    result = collect(answer(intent.text, lambda q: intent, _ctx(pool, sam)))
+    check = next(r for r in result.results if r["step"] == "k1")
+    assert [i["id"] for i in check["items"]] == ["n2"]  # she wrote yesterday, so the condition fails
+    assert result.pending_actions == [] and "Nothing to do" in result.text
+    # and had she not written, the event would be proposed with her as the attendee
+    quiet = ParsedIntent(**{**intent.__dict__, "entities": Entities(**{
+        **intent.entities.__dict__, "people": [PersonRef("nobody", role="sender", emails=["quiet@atlas.com"]),
+                                               PersonRef("them", role="attendee", kind="reference")]})})
+    proposed = collect(answer(quiet.text, lambda q: quiet, _ctx(pool, sam))).pending_actions
+    assert [a["kind"] for a in proposed] == ["create_event"]
+    with pool.connection() as conn:
+        args = conn.execute("SELECT args FROM pending_actions WHERE user_id = %s AND id = %s",
+                            (sam.id, proposed[0]["id"])).fetchone()[0]
+    assert args["attendees"] == ["quiet@atlas.com"] and args["title"] == "Catch up"
+
+
+def test_forwarding_all_matching_mail_touches_only_the_quoted_title(pool, sam) -> None:
+    intent = _intent("Forward all the emails from nadia about 'Budget draft' to kofi", "gmail", "forward",
+                     people=[PersonRef("nadia", role="sender", emails=["nadia@atlas.com"]),
+                             PersonRef("kofi", role="recipient", emails=["kofi@atlas.com"])], selector="all")
+    result = collect(answer(intent.text, lambda q: intent, _ctx(pool, sam)))
+    with pool.connection() as conn:
+        targets = [conn.execute("SELECT args->>'email_id' FROM pending_actions WHERE user_id = %s AND id = %s",
+                                (sam.id, a["id"])).fetchone()[0] for a in result.pending_actions]
+    assert targets == ["n1"]  # not "Lunch on Friday?", also from Nadia

@@ -114,3 +114,12 @@ def test_in_a_listing_a_leftover_name_is_not_a_topic_word() -> None:
     assert "kofi" not in u.text
     rid = understand("nadia just sent me an email. Can you get rid of the most recent one?", "gmail", NOW, resolve)
     assert "rid" not in rid.text
+
+
+def test_quoted_titles_are_kept_and_durations_leave_the_topic() -> None:
+    u = understand("Forward all of Carlos's emails about 'Q4 plan' to kofi", "gmail", NOW, resolve)
+    assert u.quoted == ["Q4 plan"]
+    moved = understand("move my first meeting with kofi by 2 hours", "calendar", NOW, resolve)
+    assert "hours" not in moved.text and moved.order == "oldest"
+    reply = understand("reply to nadia's last email with 'Thanks, see you'", "gmail", NOW, resolve)
+    assert reply.quoted == []
