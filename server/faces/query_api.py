@@ -97,14 +97,24 @@ def _replay(svc: Services, user: User, request_id: str | None) -> dict[str, Any]
     return turn.answer if turn and turn.answer else None
 
 
-def _record(svc: Services, user: User, conversation_id: uuid.UUID, query: str, request_id: str | None,
+def _answer_body(events: Iterator[Event], conversation_id: uuid.UUID, params: dict[str, Any],
+                 ledger: UsageLedger) -> dict[str, Any]:
+    """The JSON answer of one request, gathered from its events."""
+    result = collect(events)
+    return {"conversation_id": str(conversation_id), "request_id": params["request_id"], "intent": result.intent,
+            "plan": result.plan, "results": result.results, "pending_actions": result.pending_actions,
+            "answer": {"text": result.text, "citations": result.citations, "suggestions": result.suggestions},
+            "timings": result.timings, "usage": _usage(ledger)}
+
+
+def _record(svc: Services, user: User, conversation_id: uuid.UUID, params: dict[str, Any],
             body: dict[str, Any]) -> dict[str, Any]:
     """Store the turn; returns the answer to send (the first one, if the same request_id won a race)."""
     with svc.pool.connection() as conn:
         turn = conversations.add_turn(
-            conn, user.id, conversation_id, query, intent=body["intent"], response=body["answer"]["text"],
-            results=body["answer"]["citations"], actions=[a["id"] for a in body["pending_actions"]],
-            answer=body, request_id=request_id)
+            conn, user.id, conversation_id, params["query"], intent=body["intent"],
+            response=body["answer"]["text"], results=body["answer"]["citations"],
+            actions=[a["id"] for a in body["pending_actions"]], answer=body, request_id=params["request_id"])
     return turn.answer or body
 
 
@@ -117,12 +127,8 @@ def query_route() -> Response:
     if replay is not None:
         return jsonify(replay)
     conversation_id, agents, classify, ledger = prepare(svc, user, params)
-    result = collect(answer(params["query"], classify, agents, svc.llm(), ledger))
-    body = {"conversation_id": str(conversation_id), "request_id": params["request_id"], "intent": result.intent,
-            "plan": result.plan, "results": result.results, "pending_actions": result.pending_actions,
-            "answer": {"text": result.text, "citations": result.citations, "suggestions": result.suggestions},
-            "timings": result.timings, "usage": _usage(ledger)}
-    return jsonify(_record(svc, user, conversation_id, params["query"], params["request_id"], body))
+    events = answer(params["query"], classify, agents, svc.llm(), ledger)
+    return jsonify(_record(svc, user, conversation_id, params, _answer_body(events, conversation_id, params, ledger)))
 
 
 def event_stream(svc: Services, user: User, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -139,12 +145,8 @@ def event_stream(svc: Services, user: User, params: dict[str, Any]) -> Iterator[
         if event.type == "done":
             break
         yield {"type": event.type, **event.data}
-    result = collect(iter(events))
-    body = {"conversation_id": str(conversation_id), "request_id": params["request_id"], "intent": result.intent,
-            "plan": result.plan, "results": result.results, "pending_actions": result.pending_actions,
-            "answer": {"text": result.text, "citations": result.citations, "suggestions": result.suggestions},
-            "timings": result.timings, "usage": _usage(ledger)}
-    yield {"type": "done", **_record(svc, user, conversation_id, params["query"], params["request_id"], body)}
+    body = _answer_body(iter(events), conversation_id, params, ledger)
+    yield {"type": "done", **_record(svc, user, conversation_id, params, body)}
 
 
 @bp.post("/query/stream")
