@@ -59,6 +59,7 @@ def _search(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:
             u = understand(args.get("text", ""), service, ctx.now,
                            lambda name: people.resolve(conn, ctx.user.id, name, me=ctx.user.email).emails)
             filters, order, who = u.filters, u.order, u.people
+            _add_named_people(filters, service, args.get("people") or {})
             # A change to "all of them" is made on what matches the quoted title (or every topic word) only.
             text = " ".join(f'"{q}"' for q in u.quoted) if strict and u.quoted else u.text
             if strict and order == "relevance":
@@ -80,6 +81,15 @@ _READ_SQL = {
     "drive": "SELECT file_id, name, coalesce(owners->0->>'email', ''), content_text, modified_at FROM gdrive_cache"
              " WHERE user_id = %s AND file_id = ANY(%s)",
 }
+
+
+def _add_named_people(filters: SearchFilters, service: str, named: dict[str, list[str]]) -> None:
+    """People the classifier resolved, where the words themselves gave the search nobody: the sender for mail,
+    whoever was named for events (never a recipient of what is to be sent)."""
+    if service == "gmail" and not (filters.senders or filters.recipients):
+        filters.senders = list(named.get("sender", []))
+    elif service == "calendar" and not filters.attendees:
+        filters.attendees = [a for role in ("attendee", "mentioned", "sender") for a in named.get(role, [])]
 
 
 def _read(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:

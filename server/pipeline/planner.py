@@ -40,7 +40,14 @@ def _services(intent: ParsedIntent, service: str) -> list[str]:
 
 
 def _search_step(step_id: str, service: str, intent: ParsedIntent, limit: int = 10) -> Step:
-    return Step(step_id, service, "search", {"text": intent.text, "limit": limit},
+    # The people the classifier resolved go along: "sofia is off sick, cancel my next meeting with them" names
+    # Sofia where no "with"/"from" does.
+    named = {p.role: [] for p in intent.entities.people}
+    for p in intent.entities.people:
+        if p.kind in ("name", "email") and len(p.emails) == 1:
+            named[p.role].append(p.emails[0])
+    return Step(step_id, service, "search", {"text": intent.text, "limit": limit,
+                                             "people": {k: v for k, v in named.items() if v}},
                 title={"gmail": "Searching your email", "calendar": "Searching your calendar",
                        "drive": "Searching your Drive"}[service])
 

@@ -181,3 +181,17 @@ def test_forwarding_all_matching_mail_touches_only_the_quoted_title(pool, sam) -
         targets = [conn.execute("SELECT args->>'email_id' FROM pending_actions WHERE user_id = %s AND id = %s",
                                 (sam.id, a["id"])).fetchone()[0] for a in result.pending_actions]
     assert targets == ["n1"]  # not "Lunch on Friday?", also from Nadia
+
+
+def test_a_person_named_outside_a_from_or_with_still_narrows_the_search(pool, sam) -> None:
+    with pool.connection() as conn:  # an earlier event without Yuki: "my next meeting" alone would pick it
+        workspace_cache.upsert_events(conn, sam.id, [EventRow("d1", "primary", "Dentist", "", NOW + timedelta(days=1),
+                                                              NOW + timedelta(days=1, hours=1), False, [])])
+    intent = _intent("yuki is off sick. Can you cancel my next meeting with them?", "calendar", "delete_event",
+                     people=[PersonRef("yuki", role="mentioned", emails=["yuki@atlas.com"]),
+                             PersonRef("them", role="attendee", kind="reference")], selector="next")
+    result = collect(answer(intent.text, lambda q: intent, _ctx(pool, sam)))
+    with pool.connection() as conn:
+        (target,) = [conn.execute("SELECT args->>'event_id' FROM pending_actions WHERE user_id = %s AND id = %s",
+                                  (sam.id, a["id"])).fetchone()[0] for a in result.pending_actions]
+    assert target == "y1"  # the meeting with Yuki, not the next event on the calendar (the dentist)
