@@ -96,9 +96,11 @@ def search(conn: psycopg.Connection[Any], service: str, user_id: uuid.UUID | str
             **{name: values.get(name) for name in CONDITIONS[service]}})
         if every_word and has_words(conn, text):
             return _hits(service, [row[:-1] for row in rows if row[-1]])
-        # A topic no item fully has ("the next board meeting prep") is better served by relevance among the
-        # filter's matches than by the date order of all of them.
-        if any(row[-1] for row in rows) or not has_words(conn, text):
+        # A topic no item fully has ("the next board meeting prep") is better served by relevance than by the
+        # date order of everything ahead — unless the person named who or when ("my next meeting with Sofia"):
+        # then the words left over ("she is off sick") say nothing about which item, and the order decides.
+        named = any(v not in (None, [], ()) for k, v in values.items() if k != "after")
+        if named or any(row[-1] for row in rows) or not has_words(conn, text):
             return _hits(service, [row[:-1] for row in rows])
     use_fts, use_vec, use_fvec = METHODS[method]
     if vector is None:

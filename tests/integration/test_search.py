@@ -198,6 +198,9 @@ def test_date_order_lists_the_latest_or_the_first_matching_item(conn, model) -> 
     upcoming = SearchFilters(after=NOW)
     assert [h.id for h in search(conn, "calendar", user, "project checkpoint", None, upcoming, limit=1,
                                  order="oldest")] == ["o3"]
-    # no item with every word of the topic: relevance decides among the filter's matches, not the date order
-    fallback = search(conn, "gmail", user, "rollout status zebra", None, from_nadia, order="newest")
+    # no item with every word of the topic and nobody named: relevance decides, not the date order...
+    fallback = search(conn, "gmail", user, "rollout status zebra", None, order="newest")
     assert fallback and fallback[0].id == "m1" and fallback[0].fts_rank == 1
+    # ...but with a person named, the words left over ("she is off sick") do not reorder their mail
+    named = search(conn, "gmail", user, "rollout status zebra", None, from_nadia, order="newest")
+    assert [h.id for h in named][:1] == ["m2"]
