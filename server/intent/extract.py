@@ -226,8 +226,10 @@ _SUBJECT_BEFORE = re.compile(r"\b(?:title|titled|subject(?:\s+line)?|subject\s+o
 _ABOUT_BEFORE = re.compile(r"\b(?:about|regarding|re|on|titled|subject)\s*:?\s*$", _I)
 _FILE_BEFORE = re.compile(r"\b(?:file|doc|document|sheet|spreadsheet|deck|presentation|folder|pdf)\s+(?:called|"
                           r"named|titled)?\s*$", _I)
+# "and" ends an unquoted title ("called Sync and invite Bob") unless a capital goes on with it ("called Data
+# Security and Compliance Training").
 _CALLED = re.compile(r"\b(?:called|named|titled)\s+(?P<t>(?:(?!\s+(?:on|at|for|with|tomorrow|today|next|this|from|"
-                     r"and|by|in|to)\b)[^,.?!'\"])+)", _I)
+                     r"by|in|to)\b|\s+and\b(?!\s+(?-i:[A-Z])))[^,.?!'\"])+)", _I)
 _NAMED_EVENT = re.compile(r"\b(?:the|my)\s+(?:next|first|last|upcoming|latest)\s+(?P<t>(?:(?!\s+(?:meeting|event|"
                           r"call|session)\b)[\w&'\-]+\s*){1,8}?)\s+(?:meeting|event|call|session)\b", _I)
 _UNQUOTED_BODY = re.compile(r"(?:\b(?:saying|that\s+says|and\s+(?:say|tell\s+(?:him|her|them))|to\s+say)\s+(?:that\s+)?|"

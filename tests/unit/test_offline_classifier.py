@@ -293,3 +293,16 @@ def test_refuses_an_embedder_the_model_was_not_trained_on(classifier: OfflineCla
 def test_an_out_of_scope_action_under_a_workspace_condition_is_out_of_scope(classifier: OfflineClassifier) -> None:
     intent = parse(classifier, "If Marta hasn't emailed me by noon, play some relaxing music in the kitchen")
     assert (intent.service, intent.operation, intent.services) == ("none", "out_of_scope", [])
+
+
+def test_an_unquoted_title_goes_on_through_a_capitalised_and() -> None:
+    from server.intent.extract import find_texts
+    from server.intent.features import find_quotes, mask_quotes
+
+    def subject(text: str) -> str | None:
+        quotes = find_quotes(text)
+        return find_texts(text, mask_quotes(text, quotes), quotes, False).subject
+
+    assert subject("schedule an event called Data Security and Compliance Training on Friday") == \
+        "Data Security and Compliance Training"
+    assert subject("schedule a meeting called Sync and invite bob") == "Sync"
