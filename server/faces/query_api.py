@@ -79,12 +79,19 @@ def prepare(svc: Services, user: User, params: dict[str, Any]) -> tuple[uuid.UUI
         except EmbeddingError:
             return None  # full text and filters still answer
 
-    def resolve(name: str) -> Any:
-        with svc.pool.connection() as conn:
-            return people.resolve(conn, user.id, name, me=user.email)
+    known: dict[str, people.Resolution] = {}
+
+    def resolve(name: str) -> people.Resolution:
+        """People resolution memoised for the request (the classifier and every search step ask again)."""
+        key = " ".join(name.lower().split())
+        if key not in known:
+            with svc.pool.connection() as conn:
+                known[key] = people.resolve(conn, user.id, name, me=user.email)
+        return known[key]
 
     ledger = UsageLedger()
-    agents = AgentContext(pool=svc.pool, user=user, now=now, embed=embed, conversation_id=conversation_id)
+    agents = AgentContext(pool=svc.pool, user=user, now=now, embed=embed, conversation_id=conversation_id,
+                          resolve=resolve)
     classify = make_classifier(svc.llm(), svc.intent_classifier(), now, resolve, ledger)
     return conversation_id, agents, classify, ledger
 

@@ -36,6 +36,9 @@ class AgentContext:
     now: datetime
     embed: Callable[[str], np.ndarray | None]
     conversation_id: uuid.UUID | None = None
+    # name → what the person's index says it may mean; one request asks the same names again and again
+    # (classifier, each search step), so the face passes a memo. None: ask the index each time.
+    resolve: Callable[[str], people.Resolution] | None = None
 
 
 def run_step(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:
@@ -56,8 +59,8 @@ def _search(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:
                                     after=_at(explicit.get("after")), before=_at(explicit.get("before")))
             text, order, who = "", "oldest", {}
         else:
-            u = understand(args.get("text", ""), service, ctx.now,
-                           lambda name: people.resolve(conn, ctx.user.id, name, me=ctx.user.email).emails)
+            resolve = ctx.resolve or (lambda name: people.resolve(conn, ctx.user.id, name, me=ctx.user.email))
+            u = understand(args.get("text", ""), service, ctx.now, lambda name: resolve(name).emails)
             filters, order, who = u.filters, u.order, u.people
             _add_named_people(filters, service, args.get("people") or {})
             # A change to "all of them" is made on what matches the quoted title (or every topic word) only.
