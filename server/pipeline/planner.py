@@ -6,7 +6,6 @@ adds a step: the plan is made from the person's words alone, before anything is 
 """
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from server.intent.schema import SERVICES, ParsedIntent, TimeRange
