@@ -94,14 +94,17 @@ def search(conn: psycopg.Connection[Any], service: str, user_id: uuid.UUID | str
         rows = _run(conn, LISTINGS[service][order].replace("{filters}", where), {
             "user_id": user_id, "text": text, "limit": limit,
             **{name: values.get(name) for name in CONDITIONS[service]}})
-        if every_word and has_words(conn, text):
-            return _hits(service, [row[:-1] for row in rows if row[-1]])
+        # Each row ends with (has every topic word, the topic has words at all): no second round trip.
+        topic = rows[0][-1] if rows else None
+        listed = [row[:-2] for row in rows]
+        if every_word and (topic or not rows):
+            return _hits(service, [row[:-2] for row in rows if row[-2]])
         # A topic no item fully has ("the next board meeting prep") is better served by relevance than by the
         # date order of everything ahead — unless the person named who or when ("my next meeting with Sofia"):
         # then the words left over ("she is off sick") say nothing about which item, and the order decides.
         named = any(v not in (None, [], ()) for k, v in values.items() if k != "after")
-        if named or any(row[-1] for row in rows) or not has_words(conn, text):
-            return _hits(service, [row[:-1] for row in rows])
+        if named or any(row[-2] for row in rows) or not (topic if rows else has_words(conn, text)):
+            return _hits(service, listed)
     use_fts, use_vec, use_fvec = METHODS[method]
     if vector is None:
         use_vec = False  # the filtered list still works: it falls back to newest first

@@ -29,11 +29,12 @@ def _listing(table: str, date: str, columns: str, direction: str) -> str:
     """Items in date order ("my last email from Nadia", "my first meeting on December 13"): what matches the
     filters, those that contain every word of the topic first (websearch_to_tsquery's AND; a stopword-only topic
     is none). Nothing is excluded for missing a word: a command's leftover words ("can you get rid of it") must not
-    hide the latest mail from Nadia. `every_word` tells the caller whether the topic matched at all."""
+    hide the latest mail from Nadia. `every_word` and `has_topic` tell the caller whether the topic matched, and
+    whether there was one."""
     return f"""
 WITH q AS (SELECT websearch_to_tsquery('english', %(text)s) AS query)
 SELECT {columns}, NULL::float8 AS score, NULL::int AS fts_rank, NULL::int AS vec_rank, NULL::int AS fvec_rank,
-       numnode(q.query) > 0 AND t.search_vector @@ q.query AS every_word
+       numnode(q.query) > 0 AND t.search_vector @@ q.query AS every_word, numnode(q.query) > 0 AS has_topic
   FROM {table} t, q
  WHERE t.user_id = %(user_id)s AND {{filters}}
  ORDER BY numnode(q.query) > 0 AND t.search_vector @@ q.query DESC, t.{date} {direction}
