@@ -26,14 +26,10 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.loadgen import percentile, run_clients  # noqa: E402
 from evals.search import build_index  # noqa: E402
 from server.config import REPO_ROOT  # noqa: E402
 from server.devinfra import free_port  # noqa: E402
-
-
-def percentile(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p * (len(values) - 1))))]
 
 
 def queries() -> list[str]:
@@ -80,13 +76,12 @@ def main() -> None:
         splits: dict[str, list[float]] = {"classify_ms": [], "steps_ms": [], "answer_ms": []}
         errors = 0
         lock = threading.Lock()
-        stop = time.monotonic() + args.seconds
 
-        def client(seed: int) -> None:
+        def client(seed: int, stop_at: float) -> None:
             nonlocal errors
             rng = random.Random(seed)
             with requests.Session() as s:
-                while time.monotonic() < stop:
+                while time.monotonic() < stop_at:
                     started = time.perf_counter()
                     r = s.post(url, json={"query": rng.choice(pool)}, timeout=60)
                     ms = (time.perf_counter() - started) * 1000
@@ -98,13 +93,7 @@ def main() -> None:
                         for k, v in r.json().get("timings", {}).items():
                             splits.setdefault(k, []).append(v)
 
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
-        started = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - started
+        elapsed = run_clients(args.clients, args.seconds, client)
         print(f"{args.clients} clients, {elapsed:.0f} s: {len(latencies) / elapsed:.1f} queries/s, "
               f"p50 {statistics.median(latencies):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms, "
               f"{errors} errors")

@@ -40,6 +40,7 @@ import psycopg
 from pgvector.psycopg import register_vector
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.loadgen import percentile, run_clients  # noqa: E402
 from emulator.demo.scale import generate  # noqa: E402
 from server.devinfra import EmbeddedPostgres  # noqa: E402
 from server.search import SearchFilters, search  # noqa: E402
@@ -180,11 +181,6 @@ def build(url: str, args: argparse.Namespace, vectors: Vectors) -> None:
     print(f"index build: GIN {gin:.0f} s ({sizes[1]}), HNSW {hnsw:.0f} s ({sizes[0]}); table + indexes {table}")
 
 
-def percentile(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p * (len(values) - 1))))]
-
-
 SENDERS: dict[uuid.UUID, list[str]] = {}  # a few real correspondents of each user, for sender filters
 
 
@@ -232,25 +228,18 @@ def single_client(url: str, pick: Callable[[random.Random], uuid.UUID], vectors:
 
 def concurrent(url: str, users: list[uuid.UUID], vectors: Vectors, clients: int, seconds: float) -> None:
     latencies: list[float] = []
-    stop = time.monotonic() + seconds
     lock = threading.Lock()
 
-    def client(seed: int) -> None:
+    def client(seed: int, stop_at: float) -> None:
         r = random.Random(seed)
         with psycopg.connect(url, autocommit=True) as c:
             register_vector(c)
-            while time.monotonic() < stop:
+            while time.monotonic() < stop_at:
                 ms = one_query(c, r.choice(users), r, vectors)
                 with lock:
                     latencies.append(ms)
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
+    elapsed = run_clients(clients, seconds, client)
     print(f"{clients} clients: {len(latencies) / elapsed:.0f} queries/s, p50 {statistics.median(latencies):.1f}"
           f" ms, p99 {percentile(latencies, 0.99):.1f} ms")
 
