@@ -31,7 +31,8 @@ def build(*, sender: str, to: list[str], subject: str, body: str, message_id: st
     """A plain-text message (UTF-8, CRLF line ends) ready for drafts.create."""
     msg = EmailMessage(policy=SMTP)
     msg["From"] = sender
-    msg["To"] = ", ".join(to)
+    if to:  # a draft may have no recipient yet
+        msg["To"] = ", ".join(to)
     if cc:
         msg["Cc"] = ", ".join(cc)
     msg["Subject"] = subject

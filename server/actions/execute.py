@@ -9,6 +9,7 @@ with what the first run recorded in `Progress`):
   or creates the draft and records its id *before* calling drafts.send. A send that fails is checked against
   the sent mail once more (it may have gone through before the error); if it did not, the draft is deleted so
   that nothing is left half-done. Not undoable.
+* draft_email saves a draft (Message-ID marker as above; a retry finds it) and sends nothing; undo deletes it.
 * trash_email → messages.trash (idempotent); undo untrashes.
 * create_event uses a client-chosen event id (the action id's hex, valid base32hex): a retry meets 409 and
   adopts the event the first attempt made. Undo deletes it.
@@ -136,6 +137,27 @@ def _deliver(g: GoogleServices, action: PendingAction, user: User, progress: Pro
 def _send_email(g: GoogleServices, action: PendingAction, user: User, progress: Progress) -> Outcome:
     a = action.args
     return _deliver(g, action, user, progress, to=a["to"], cc=a["cc"], subject=a["subject"], body=a["body"])
+
+
+def _draft_email(g: GoogleServices, action: PendingAction, user: User, progress: Progress) -> Outcome:
+    """A draft, made once: a retry finds it by the recorded id or by its Message-ID. Nothing is indexed (drafts
+    stay out of the index)."""
+    a, seen = action.args, action.preview["details"]
+    message_id = compose.marker(action.id, user.email)
+    draft_id = progress.data.get("draft_id")
+    if draft_id is None:
+        drafted = _with_marker(g, message_id, "DRAFT")
+        draft_id = writes.draft_for_message(g, drafted["id"]) if drafted else None
+    if draft_id is None:
+        in_reply_to = references = None
+        if seen.get("thread_id"):
+            in_reply_to, references = compose.reply_threading(writes.get_message(g, a["email_id"]))
+        raw = compose.build(sender=user.email, to=a["to"], cc=a["cc"], subject=a["subject"], body=a["body"],
+                            message_id=message_id, in_reply_to=in_reply_to, references=references)
+        draft_id = writes.create_draft(g, raw, seen.get("thread_id"))["id"]
+        progress.save(draft_id=draft_id, rfc822_message_id=message_id)
+    return Outcome({"draft_id": draft_id, "rfc822_message_id": message_id, "to": a["to"], "subject": a["subject"]},
+                   {"possible": True, "op": "delete_draft", "draft_id": draft_id}, IndexWrites())
 
 
 def _reply(g: GoogleServices, action: PendingAction, user: User, progress: Progress) -> Outcome:
@@ -267,9 +289,9 @@ def _share_file(g: GoogleServices, action: PendingAction, user: User, progress: 
 
 
 RUNNERS: dict[str, Callable[[GoogleServices, PendingAction, User, Progress], Outcome]] = {
-    "send_email": _send_email, "reply": _reply, "forward": _forward, "trash_email": _trash_email,
-    "create_event": _create_event, "update_event": _update_event, "delete_event": _delete_event,
-    "share_file": _share_file,
+    "send_email": _send_email, "draft_email": _draft_email, "reply": _reply, "forward": _forward,
+    "trash_email": _trash_email, "create_event": _create_event, "update_event": _update_event,
+    "delete_event": _delete_event, "share_file": _share_file,
 }
 
 
@@ -282,6 +304,13 @@ def run_undo(g: GoogleServices, action: PendingAction) -> IndexWrites:
     """Reverse a done action as its `undo` record says; raises GoogleError when Google fails."""
     undo = action.undo or {}
     op = undo.get("op")
+    if op == "delete_draft":
+        try:
+            writes.delete_draft(g, undo["draft_id"])
+        except GoogleError as exc:
+            if exc.kind != "not_found":  # sent or deleted in Gmail since: nothing left to take back
+                raise
+        return IndexWrites()
     if op == "untrash":
         writes.untrash_message(g, undo["email_id"])
         return IndexWrites(messages=_fetch_back(lambda: writes.get_message(g, undo["email_id"])))

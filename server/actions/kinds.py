@@ -35,6 +35,17 @@ class SendEmail(_Args):
     body = fields.String(required=True, validate=validate.Length(max=MAX_BODY))
 
 
+class DraftEmail(_Args):
+    """A message saved in Gmail's Drafts, not sent: to[] may be empty (the person finishes it in Gmail);
+    `email_id` puts the draft in that email's thread."""
+
+    to = _emails(load_default=list, validate=validate.Length(max=MAX_RECIPIENTS))
+    cc = _emails(load_default=list, validate=validate.Length(max=MAX_RECIPIENTS))
+    subject = fields.String(required=True, validate=validate.Length(max=998))
+    body = fields.String(required=True, validate=validate.Length(max=MAX_BODY))
+    email_id = fields.String(load_default=None, validate=validate.Length(min=1, max=256))
+
+
 class Reply(_Args):
     """A reply in the thread of `email_id`, to its sender."""
 
@@ -95,13 +106,13 @@ class ShareFile(_Args):
 
 
 SCHEMAS: dict[str, type[_Args]] = {
-    "send_email": SendEmail, "reply": Reply, "forward": Forward, "trash_email": TrashEmail,
+    "send_email": SendEmail, "draft_email": DraftEmail, "reply": Reply, "forward": Forward, "trash_email": TrashEmail,
     "create_event": CreateEvent, "update_event": UpdateEvent, "delete_event": DeleteEvent,
     "share_file": ShareFile,
 }
 KINDS = tuple(SCHEMAS)
 # Which kinds can be reversed after they ran (the rest say why not in their preview and `undo`).
-UNDOABLE = frozenset({"trash_email", "create_event", "update_event", "delete_event", "share_file"})
+UNDOABLE = frozenset({"draft_email", "trash_email", "create_event", "update_event", "delete_event", "share_file"})
 
 
 def _flatten(messages: Any, prefix: str = "") -> list[str]:

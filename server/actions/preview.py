@@ -132,6 +132,26 @@ def _send_email(ctx: _Context, args: dict[str, Any]) -> Preview:
         details, [] if subject.strip() else ["The email has no subject."])
 
 
+def _draft_email(ctx: _Context, args: dict[str, Any]) -> Preview:
+    subject = args["subject"]
+    external = outside(args["to"] + args["cc"], ctx.domain)
+    details = {"to": args["to"], "cc": args["cc"], "subject": subject, "body": args["body"],
+               "email_id": args["email_id"], "thread_id": None, "external": external}
+    in_thread = ""
+    if args["email_id"]:
+        row = ctx.message(args["email_id"])
+        details["thread_id"] = row["thread_id"]
+        in_thread = (f"In the thread of “{row['subject'] or '(no subject)'}” from "
+                     f"{person(row['sender'], row['sender_name'])}")
+    return _preview(
+        f"Save a draft “{subject or '(no subject)'}”",
+        [f"To: {', '.join(args['to'])}" if args["to"] else "To: nobody yet (add a recipient in Gmail)",
+         f"Cc: {', '.join(args['cc'])}" if args["cc"] else "", f"Subject: {subject or '(no subject)'}", in_thread,
+         _outside_line(external, ctx.domain) if external else "", args["body"],
+         "Nothing is sent: the draft waits in Gmail's Drafts. Undo deletes it."],
+        details, [] if args["to"] else ["The draft has no recipient yet."])
+
+
 def _reply_recipients(ctx: _Context, original: dict[str, Any]) -> list[str]:
     """The original's sender, or, replying to one's own message, whoever it was sent to."""
     if original["sender"] and original["sender"] != ctx.user.email:
@@ -302,9 +322,9 @@ def _share_file(ctx: _Context, args: dict[str, Any]) -> Preview:
 
 
 _BUILDERS: dict[str, Callable[[_Context, dict[str, Any]], Preview]] = {
-    "send_email": _send_email, "reply": _reply, "forward": _forward, "trash_email": _trash_email,
-    "create_event": _create_event, "update_event": _update_event, "delete_event": _delete_event,
-    "share_file": _share_file,
+    "send_email": _send_email, "draft_email": _draft_email, "reply": _reply, "forward": _forward,
+    "trash_email": _trash_email, "create_event": _create_event, "update_event": _update_event,
+    "delete_event": _delete_event, "share_file": _share_file,
 }
 
 

@@ -141,6 +141,11 @@ class OfflineClassifier:
         service = services[0] if len(services) == 1 else "multi" if services else "none"
         operation = main.label[1] if service != "none" else "out_of_scope"
 
+        if service != "none" and _BOOKING.search(p.masked):
+            # "Cancel my Turkish Airlines flight": a booking lives in the mail that confirmed it (and the calendar
+            # entry made for it), whatever the model made of the words.
+            service, services, operation = "multi", ["gmail", "calendar"], "cancel_booking"
+            ordered = [("gmail", "search"), ("calendar", "search"), ("gmail", "cancel_booking")]
         entities = self._entities(p, results, main, now, resolve_people)
         intent = ParsedIntent(text=p.text, service=service, operation=operation, services=services,
                               operations=[label[1] for label in ordered] if service != "none" else [operation],
@@ -180,6 +185,14 @@ class OfflineClassifier:
         ent.query = extract.topic(p.text, time_spans + duration_spans + texts.spans + person_spans +
                                   ([selector_span] if selector_span else []) + [q.span for q in p.quotes])
         return ent
+
+
+# "cancel my Turkish Airlines flight", "cancel the hotel reservation for Lisbon" — not "cancel my meeting about
+# the flight" (an event of one's own is delete_event).
+_BOOKING = re.compile(
+    r"\bcancel(?:l?ing|l?ed)?\s+(?:(?!meeting|event|call|appointment|sync|interview|session)[\w&'.-]+\s+){0,4}?"
+    r"(?:flights?|bookings?|reservations?|hotel|tickets?|train|trip|car\s+rental|rental|order|subscription)\b"
+    r"(?!\s+(?:review|meeting|event|call|sync|discussion|planning|debrief|retro)\b)", re.I)
 
 
 def _prepare(text: str) -> _Prepared:

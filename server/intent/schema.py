@@ -32,6 +32,8 @@ OPERATIONS: dict[str, str] = {
     "create_event": "schedule a new meeting, event or reminder",
     "update_event": "move, rename, lengthen or shorten an existing event",
     "delete_event": "cancel or delete an event",
+    "cancel_booking": ("cancel a booking or reservation (a flight, hotel, ticket…): find its confirmation email and "
+                       "calendar entry, and draft the cancellation"),
     "free_slots": "when the person (or others) are free",
     "share": "share a file or folder with someone",
     "out_of_scope": "anything outside Gmail, Calendar and Drive (weather, music, alarms, …)",
@@ -40,7 +42,7 @@ OPERATIONS: dict[str, str] = {
 
 OPERATIONS_BY_SERVICE: dict[str, frozenset[str]] = {
     "gmail": frozenset({"search", "read", "draft", "send", "reply", "forward", "trash", "label",
-                        "lookup_contact", "add_contact", "needs_clarification"}),
+                        "lookup_contact", "add_contact", "cancel_booking", "needs_clarification"}),
     "calendar": frozenset({"search", "read", "create_event", "update_event", "delete_event", "free_slots",
                            "needs_clarification"}),
     "drive": frozenset({"search", "read", "trash", "share", "needs_clarification"}),
@@ -51,7 +53,7 @@ OPERATIONS_BY_SERVICE["multi"] = frozenset().union(*(OPERATIONS_BY_SERVICE[s] fo
 # Operations that change the workspace (the pipeline previews them and waits for a confirmation).
 WRITE_OPERATIONS: frozenset[str] = frozenset({"draft", "send", "reply", "forward", "trash", "label",
                                               "add_contact", "create_event", "update_event", "delete_event",
-                                              "share"})
+                                              "share", "cancel_booking"})
 
 PERSON_ROLES: tuple[str, ...] = ("sender", "recipient", "attendee", "share_with", "mentioned")
 PERSON_KINDS: tuple[str, ...] = ("name", "email", "relation", "group", "reference")

@@ -17,6 +17,7 @@ import numpy as np
 from psycopg_pool import ConnectionPool
 
 from server import actions
+from server.pipeline import booking
 from server.pipeline.plan import Step, StepResult
 from server.search import SearchFilters, people, search
 from server.search.understand import understand
@@ -43,7 +44,8 @@ class AgentContext:
 
 def run_step(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:
     """Do one step (the orchestrator's `run_step`)."""
-    handler = {"search": _search, "read": _read, "free_slots": _free_slots, "propose": _propose}.get(step.op)
+    handler = {"search": _search, "read": _read, "free_slots": _free_slots, "propose": _propose,
+               "compose_cancellation": _compose_cancellation}.get(step.op)
     if handler is None:
         return StepResult(step.id, False, error="invalid", message=f"unknown operation {step.op}")
     return handler(ctx, step, args)
@@ -63,6 +65,8 @@ def _search(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:
             u = understand(args.get("text", ""), service, ctx.now, lambda name: resolve(name).emails)
             filters, order, who = u.filters, u.order, u.people
             _add_named_people(filters, service, args.get("people") or {})
+            if args.get("upcoming"):
+                filters.after = max(filters.after or ctx.now, ctx.now)
             # A change to "all of them" is made on what matches the quoted title (or every topic word) only.
             text = " ".join(f'"{q}"' for q in u.quoted) if strict and u.quoted else u.text
             if strict and order == "relevance":
@@ -102,6 +106,31 @@ def _read(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:
     items = [{"service": step.agent, "id": r[0], "title": r[1], "who": r[2], "text": (r[3] or "")[:4000],
               "at": r[4].isoformat() if r[4] else None} for r in rows]
     return StepResult(step.id, True, items=items)
+
+
+def _compose_cancellation(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:
+    """A cancellation draft for the booking in email `email_id` (and the calendar entries `event_ids` made for it)."""
+    with ctx.pool.connection() as conn:
+        mail = conn.execute("SELECT subject, sender, body_full FROM gmail_cache WHERE user_id = %s AND email_id = %s",
+                            (ctx.user.id, args["email_id"])).fetchone()
+        event = conn.execute("SELECT title, start_time FROM gcal_cache WHERE user_id = %s AND event_id = ANY(%s)"
+                             " ORDER BY start_time LIMIT 1",
+                             (ctx.user.id, list(args.get("event_ids") or []))).fetchone()
+    if mail is None:
+        return StepResult(step.id, False, error="not_found", message="the booking email is no longer there")
+    zone = ZoneInfo(ctx.user.timezone or "UTC")
+    draft = booking.cancellation(email_id=args["email_id"], subject=mail[0], sender=mail[1], body=mail[2] or "",
+                                 me=ctx.user.display_name or _name_from(ctx.user.email), event_title=event[0] if event else None,
+                                 event_start=event[1].astimezone(zone) if event else None)
+    return StepResult(step.id, True, items=[{
+        "title": draft.subject, "to": draft.to, "subject": draft.subject, "body": draft.body,
+        "email_id": draft.in_thread_of, "reference": draft.reference, "sender": mail[1], "no_reply": draft.no_reply,
+        "how_to_cancel": draft.how_to_cancel}])
+
+
+def _name_from(address: str) -> str:
+    """"chen.wei@x.com" → "Chen Wei": a sign-off when the account has no display name."""
+    return " ".join(address.split("@")[0].replace("_", ".").split(".")).title()
 
 
 def _free_slots(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:

@@ -24,7 +24,7 @@ def plan_for(intent: ParsedIntent) -> Plan:
     builders = {"search": _search, "read": _search, "lookup_contact": _search, "trash": _targeted,
                 "forward": _targeted, "reply": _targeted, "update_event": _targeted, "delete_event": _targeted,
                 "share": _targeted, "send": _send, "draft": _send, "create_event": _create_event,
-                "free_slots": _free_slots}
+                "free_slots": _free_slots, "cancel_booking": _cancel_booking}
     steps = builders.get(op, _search)(intent, service)
     return build(steps)
 
@@ -99,10 +99,31 @@ def _targeted(intent: ParsedIntent, service: str) -> list[Step]:
 
 
 def _send(intent: ParsedIntent, service: str) -> list[Step]:
+    """A new email: sent ("send", "email X that…") or saved in Drafts ("draft an email to…")."""
     e = intent.entities
-    return [Step("a1", "gmail", "propose", {"kind": "send_email", "args": {
+    kind = "draft_email" if intent.operation == "draft" else "send_email"
+    return [Step("a1", "gmail", "propose", {"kind": kind, "args": {
         "to": _recipients(intent), "subject": e.subject or "", "body": e.body or ""}},
         title="Preparing the email for your confirmation")]
+
+
+def _cancel_booking(intent: ParsedIntent, service: str) -> list[Step]:
+    """"Cancel my Turkish Airlines flight": the booking's confirmation email and its upcoming calendar entry are
+    looked up at once; a cancellation email is drafted from the booking, and removing the calendar entry is offered
+    — two pending actions, each confirmed on its own, and neither sends anything."""
+    mail = _search_step("s1", "gmail", intent, limit=1)
+    event = _search_step("s2", "calendar", intent, limit=1)
+    event.args["upcoming"] = True  # a booking to cancel is ahead, not the one flown last year
+    draft = Step("d1", "gmail", "compose_cancellation", {
+        "email_id": {"from": "s1", "path": "items[0].id"}, "event_ids": {"from": "s2", "path": "items[*].id"}},
+        condition=Condition("s1", "something"), title="Drafting the cancellation")
+    steps = [mail, event, draft, Step("a1", "gmail", "propose", {"kind": "draft_email", "args": {
+        key: {"from": "d1", "path": f"items[0].{key}"} for key in ("to", "subject", "body", "email_id")}},
+        condition=Condition("d1", "something"), title="Preparing the draft for your confirmation")]
+    steps.append(Step("a2", "calendar", "propose", {
+        "kind": "delete_event", "target": "event_id", "targets": {"from": "s2", "path": "items[0].id"}, "args": {}},
+        condition=Condition("s2", "something"), title="Preparing to remove it from your calendar"))
+    return steps
 
 
 def _create_event(intent: ParsedIntent, service: str) -> list[Step]:

@@ -71,6 +71,8 @@ def template(intent: ParsedIntent, plan: Plan, results: dict[str, StepResult]) -
                 lines.append(f"Ready for your confirmation: {action['title']}.")
                 lines.extend(f"  {line}" for line in action["preview"].get("lines", [])[:6])
                 lines.extend(f"  Note: {w}" for w in action["preview"].get("warnings", []))
+        elif step.op == "compose_cancellation":
+            lines.extend(_cancellation_notes(result.items[0]))
         elif step.op == "free_slots":
             lines.append("Free times: " + ", ".join(f"{s['at'][:16].replace('T', ' ')}" for s in result.items[:5])
                          if result.items else "I found no free time in that window.")
@@ -85,6 +87,15 @@ def template(intent: ParsedIntent, plan: Plan, results: dict[str, StepResult]) -
                 who = f" — {item.get('who_name') or item.get('who')}" if item.get("who") else ""
                 lines.append(f"{n}. {item.get('title') or '(no title)'}{who}{when}")
     return "\n".join(lines) or "I couldn't find anything for that."
+
+
+def _cancellation_notes(draft: dict[str, Any]) -> list[str]:
+    """What the booking email itself says about cancelling, and why the draft may have no recipient."""
+    lines = [f"The booking email says: “{s}”" for s in draft.get("how_to_cancel", [])]
+    if draft.get("no_reply"):
+        lines.append(f"It came from a no-reply address ({draft['sender']}), so the draft has no recipient yet: "
+                     "add one in Gmail, or cancel the way the email describes.")
+    return lines
 
 
 def stream(router: Router | None, intent: ParsedIntent, plan: Plan, results: dict[str, StepResult],

@@ -11,8 +11,8 @@ UTC = timezone.utc
 
 
 def test_every_kind_of_the_design_is_known() -> None:
-    assert set(KINDS) == {"send_email", "reply", "forward", "trash_email", "create_event", "update_event",
-                          "delete_event", "share_file"}
+    assert set(KINDS) == {"send_email", "draft_email", "reply", "forward", "trash_email", "create_event",
+                          "update_event", "delete_event", "share_file"}
 
 
 def test_addresses_are_lower_cased_and_deduplicated_and_defaults_filled() -> None:
