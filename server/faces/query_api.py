@@ -21,6 +21,7 @@ from server.errors import ApiError
 from server.faces import validation
 from server.faces.auth import current_user
 from server.llm import UsageLedger
+from server.pipeline import followup
 from server.pipeline.agents import AgentContext
 from server.pipeline.classify import make_classifier
 from server.pipeline.orchestrator import Event
@@ -70,8 +71,12 @@ def prepare(svc: Services, user: User, params: dict[str, Any]) -> tuple[uuid.UUI
         conversation_id = params.get("conversation_id")
         if conversation_id is not None and conversations.get(conn, user.id, conversation_id) is None:
             raise ApiError(404, "not_found", "That conversation does not exist.")
+        history: list[followup.Previous] = []
         if conversation_id is None:
             conversation_id = conversations.create(conn, user.id).id
+        else:
+            history = followup.Previous.listed(
+                (t.query, t.answer) for t in conversations.latest_turns(conn, user.id, conversation_id))
 
     def embed(text: str) -> Any:
         try:
@@ -91,7 +96,7 @@ def prepare(svc: Services, user: User, params: dict[str, Any]) -> tuple[uuid.UUI
 
     ledger = UsageLedger()
     agents = AgentContext(pool=svc.pool, user=user, now=now, embed=embed, conversation_id=conversation_id,
-                          resolve=resolve)
+                          resolve=resolve, history=history)
     classify = make_classifier(svc.llm(), svc.intent_classifier(), now, resolve, ledger)
     return conversation_id, agents, classify, ledger
 

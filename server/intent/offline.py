@@ -395,6 +395,8 @@ def _slot_question(intent: ParsedIntent) -> str | None:
     targets = [p for p in ent.people if p.role in ("recipient", "share_with")]
     if intent.operation in _ASK_WHO and not targets:
         return _ASK_WHO[intent.operation]
+    if intent.operation == "reply" and not ent.body:
+        return "What should the reply say?"
     if intent.operation == "share" and not (ent.file_names or ent.titles or ent.query):
         return "Which file should I share?"
     return None

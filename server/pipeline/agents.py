@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ import numpy as np
 from psycopg_pool import ConnectionPool
 
 from server import actions
-from server.pipeline import booking
+from server.pipeline import booking, followup
 from server.pipeline.plan import Step, StepResult
 from server.search import SearchFilters, people, search
 from server.search.understand import understand
@@ -40,6 +40,9 @@ class AgentContext:
     # name → what the person's index says it may mean; one request asks the same names again and again
     # (classifier, each search step), so the face passes a memo. None: ask the index each time.
     resolve: Callable[[str], people.Resolution] | None = None
+    # The conversation's last turns that listed items, newest first, for follow-ups ("reply to the second one",
+    # "and from Bob?").
+    history: list[followup.Previous] = field(default_factory=list)
 
 
 def run_step(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:
@@ -74,10 +77,19 @@ def _search(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:
         vector = ctx.embed(args.get("text", "")) if text or not explicit else None
         hits = search(conn, service, ctx.user.id, text, vector, filters, limit=int(args.get("limit", 10)),
                       now=ctx.now, order=order, every_word=strict)
+    if any(h.fvec_rank is not None for h in hits) and _names_who_or_when(filters, service):
+        # Someone who names a day or a person means it: once something matches, what doesn't is left out
+        # (the ranking alone would list "my meetings on December 5" with November's meetings after them).
+        hits = [h for h in hits if h.fvec_rank is not None]
     items = [{"service": h.service, "id": h.id, "title": h.title, "snippet": h.snippet,
               "at": h.at.isoformat() if h.at else None, "who": h.who, "who_name": h.who_name, "link": h.link,
               "score": round(h.score, 6)} for h in hits]
     return StepResult(step.id, True, items=items, data={"people": who, "order": order})
+
+
+def _names_who_or_when(filters: SearchFilters, service: str) -> bool:
+    values = filters.for_service(service)
+    return any(values.get(k) for k in ("senders", "recipients", "attendees", "owners", "after", "before"))
 
 
 _READ_SQL = {
@@ -103,6 +115,7 @@ def _read(ctx: AgentContext, step: Step, args: dict[str, Any]) -> StepResult:
     ids = args.get("ids") or []
     with ctx.pool.connection() as conn:
         rows = conn.execute(_READ_SQL[step.agent], (ctx.user.id, list(ids))).fetchall()
+    rows.sort(key=lambda r: ids.index(r[0]))  # in the order asked ("the second one, then the first")
     items = [{"service": step.agent, "id": r[0], "title": r[1], "who": r[2], "text": (r[3] or "")[:4000],
               "at": r[4].isoformat() if r[4] else None} for r in rows]
     return StepResult(step.id, True, items=items)
@@ -120,7 +133,8 @@ def _compose_cancellation(ctx: AgentContext, step: Step, args: dict[str, Any]) -
         return StepResult(step.id, False, error="not_found", message="the booking email is no longer there")
     zone = ZoneInfo(ctx.user.timezone or "UTC")
     draft = booking.cancellation(email_id=args["email_id"], subject=mail[0], sender=mail[1], body=mail[2] or "",
-                                 me=ctx.user.display_name or _name_from(ctx.user.email), event_title=event[0] if event else None,
+                                 me=ctx.user.display_name or _name_from(ctx.user.email),
+                                 event_title=event[0] if event else None,
                                  event_start=event[1].astimezone(zone) if event else None)
     return StepResult(step.id, True, items=[{
         "title": draft.subject, "to": draft.to, "subject": draft.subject, "body": draft.body,
@@ -214,6 +228,10 @@ def _moved(conn: Any, ctx: AgentContext, args: dict[str, Any]) -> dict[str, Any]
         return args
     old_start, old_end = row
     start = old_start + timedelta(minutes=shift) if shift is not None else _at(args.get("start"))
+    at_time = args.pop("at_time", None)
+    if at_time is not None:  # a time of day alone: the same day as the event, in the person's zone
+        zone = ZoneInfo(ctx.user.timezone or "UTC")
+        start = datetime.combine(old_start.astimezone(zone).date(), time.fromisoformat(at_time), zone)
     if start is not None:
         args["start"] = start.isoformat()
         args["end"] = (start + (timedelta(minutes=length) if length else old_end - old_start)).isoformat()

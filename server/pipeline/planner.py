@@ -6,21 +6,26 @@ adds a step: the plan is made from the person's words alone, before anything is 
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from server.intent.schema import SERVICES, ParsedIntent, TimeRange
 from server.pipeline.plan import Condition, Plan, Step, build
 
 DEFAULT_EVENT_MINUTES = 30
+_CLOCK_ONLY = re.compile(r"^(?:at\s+)?(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|o'?clock)?|noon|midday)$", re.I)
 ALL_LIMIT = 25  # "forward all the emails from Sofia last week": at most this many at once
 
 
-def plan_for(intent: ParsedIntent) -> Plan:
-    """The steps that answer `intent` (none for out-of-scope or unclear requests: the answer says why)."""
+def plan_for(intent: ParsedIntent, picked: list[dict[str, Any]] | None = None) -> Plan:
+    """The steps that answer `intent` (none for out-of-scope or unclear requests: the answer says why). `picked`:
+    the items of the previous answer a follow-up points at ("reply to the second one"), acted on without a search."""
     if intent.needs_clarification or intent.operation in ("out_of_scope", "needs_clarification"):
         return build([])
     op = intent.operation
     service = intent.service if intent.service in SERVICES else _first_service(intent)
+    if picked:
+        return build(_on_picked(intent, service, picked))
     builders = {"search": _search, "read": _search, "lookup_contact": _search, "trash": _targeted,
                 "forward": _targeted, "reply": _targeted, "update_event": _targeted, "delete_event": _targeted,
                 "share": _targeted, "send": _send, "draft": _send, "create_event": _create_event,
@@ -71,7 +76,7 @@ def _targeted(intent: ParsedIntent, service: str) -> list[Step]:
     """Find the item(s), then propose the change for each: "all" acts on every match, otherwise on the first."""
     if intent.operation == "trash" and service == "drive":
         return _search(intent, service)  # no Drive trash action yet: show the files, the answer says so
-    agent, kind, target = _TARGETED[intent.operation]
+    agent = _TARGETED[intent.operation][0]
     every = intent.entities.selector == "all"
     first = _search_step("s1", agent, intent, limit=ALL_LIMIT if every else 1)
     if every:
@@ -81,9 +86,23 @@ def _targeted(intent: ParsedIntent, service: str) -> list[Step]:
     steps = [first]
     # Other services the person named are searched alongside, for context ("...and the flight in my calendar").
     steps += [_search_step(f"c{i + 1}", s, intent) for i, s in enumerate(_services(intent, service)) if s != agent]
+    steps.append(_change(intent, {"from": "s1", "path": "items[*].id" if every else "items[0].id"}))
+    return steps
+
+
+def _on_picked(intent: ParsedIntent, service: str, picked: list[dict[str, Any]]) -> list[Step]:
+    """A follow-up on items the previous answer listed: read them, or propose the change on exactly those."""
+    ids = [item["id"] for item in picked]
+    if intent.operation not in _TARGETED or (intent.operation == "trash" and service == "drive"):
+        return [Step("r1", service, "read", {"ids": ids}, title="Opening it")]
+    return [_change(intent, ids)]
+
+
+def _change(intent: ParsedIntent, targets: Any) -> Step:
+    """The propose step of a change to `targets` (ids, or a reference to a search's results)."""
+    agent, kind, target = _TARGETED[intent.operation]
     e = intent.entities
-    args: dict[str, Any] = {"kind": kind, "target": target,
-                            "targets": {"from": "s1", "path": "items[*].id" if every else "items[0].id"}}
+    args: dict[str, Any] = {"kind": kind, "target": target, "targets": targets}
     if kind == "forward":
         args["args"] = {"to": _recipients(intent), "note": e.body or ""}
     elif kind == "reply":
@@ -94,8 +113,7 @@ def _targeted(intent: ParsedIntent, service: str) -> list[Step]:
         args["args"] = _event_change(intent)
     else:
         args["args"] = {}
-    steps.append(Step("a1", agent, "propose", args, title="Preparing the change for your confirmation"))
-    return steps
+    return Step("a1", agent, "propose", args, title="Preparing the change for your confirmation")
 
 
 def _send(intent: ParsedIntent, service: str) -> list[Step]:
@@ -196,6 +214,8 @@ def _event_change(intent: ParsedIntent) -> dict[str, Any]:
     when = _time(intent, "when")
     if shift is not None:
         change["shift_minutes"] = shift
+    elif when and when.start and _CLOCK_ONLY.match(when.text.strip()):
+        change["at_time"] = when.start.strftime("%H:%M")  # "move it to 4pm": 4pm on the event's own day
     elif when and when.start:
         change["start"] = when.start.isoformat()
     length = next((d.minutes for d in e.durations if d.role == "length"), None)

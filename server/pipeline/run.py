@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 
 from server.intent.schema import ParsedIntent
 from server.llm import Router
-from server.pipeline import orchestrator, synthesize
+from server.pipeline import followup, orchestrator, synthesize
 from server.pipeline.agents import AgentContext, run_step
 from server.pipeline.orchestrator import Event
 from server.pipeline.plan import Plan, PlanError, StepResult
@@ -45,11 +45,19 @@ def answer(query: str, classify: Classify, agents: AgentContext, router: Router 
     dispatcher; tests wrap it to make one service fail.)"""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    intent = classify(query)
+    # A follow-up is read against the previous turn: "and from Bob?" reruns it with Bob; "reply to the second
+    # one" acts on the second item it listed.
+    rewritten = followup.refine(query, agents.history)
+    last = agents.history[0] if agents.history else None
+    pointer = None if rewritten else followup.point(query, last)
+    intent = classify(rewritten or (pointer.masked if pointer else query))
+    picked = followup.pick(pointer, intent, last) if pointer and last else None
+    if picked:
+        followup.retarget(intent, picked, query)
     timings["classify_ms"] = _ms(started)
     yield Event("intent", intent.to_dict())
     try:
-        plan = plan_for(intent)
+        plan = plan_for(intent, picked.items if picked else None)
     except PlanError as exc:
         yield Event("error", {"error": "invalid", "message": f"I could not plan that: {exc}"})
         return
@@ -68,7 +76,9 @@ def answer(query: str, classify: Classify, agents: AgentContext, router: Router 
             yield event
     timings["steps_ms"] = _ms(started)
     started = time.perf_counter()
-    pieces = []
+    pieces = [f"(Taking that as “{rewritten}”.)\n"] if rewritten else []
+    if pieces:
+        yield Event("token", {"text": pieces[0]})
     for piece in synthesize.stream(router, intent, plan, results, ledger):
         pieces.append(piece)
         yield Event("token", {"text": piece})

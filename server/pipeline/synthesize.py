@@ -86,7 +86,14 @@ def template(intent: ParsedIntent, plan: Plan, results: dict[str, StepResult]) -
                 when = f" ({item['at'][:10]})" if item.get("at") else ""
                 who = f" — {item.get('who_name') or item.get('who')}" if item.get("who") else ""
                 lines.append(f"{n}. {item.get('title') or '(no title)'}{who}{when}")
+                if step.op == "read" and item.get("text"):  # opened: what it says, not just its title
+                    lines.append("   " + _excerpt(item["text"]))
     return "\n".join(lines) or "I couldn't find anything for that."
+
+
+def _excerpt(text: str, limit: int = 600) -> str:
+    folded = " ".join(text.split())
+    return folded if len(folded) <= limit else folded[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _cancellation_notes(draft: dict[str, Any]) -> list[str]:

@@ -66,10 +66,12 @@ def turns(conn: psycopg.Connection[Any], user_id: UserId, conversation_id: UserI
                            " ORDER BY created_at LIMIT %s", (user_id, conversation_id, limit)).fetchall()
 
 
-def last_turn(conn: psycopg.Connection[Any], user_id: UserId, conversation_id: UserId) -> Turn | None:
+def latest_turns(conn: psycopg.Connection[Any], user_id: UserId, conversation_id: UserId,
+                 limit: int = 3) -> list[Turn]:
+    """A conversation's last turns, newest first (what a follow-up is read against)."""
     with conn.cursor(row_factory=class_row(Turn)) as cur:
         return cur.execute(f"SELECT {_TURN} FROM messages WHERE user_id = %s AND conversation_id = %s"
-                           " ORDER BY created_at DESC LIMIT 1", (user_id, conversation_id)).fetchone()
+                           " ORDER BY created_at DESC LIMIT %s", (user_id, conversation_id, limit)).fetchall()
 
 
 def by_request_id(conn: psycopg.Connection[Any], user_id: UserId, request_id: str) -> Turn | None:

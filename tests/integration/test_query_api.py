@@ -76,6 +76,43 @@ def test_conversations_keep_their_turns_and_unknown_ones_are_404(client, seeded)
     assert missing.status_code == 404 and missing.get_json()["error"] == "not_found"
 
 
+def _ask(client, query: str, conversation_id: str | None = None) -> dict:
+    body = {"query": query, "now": NOW, **({"conversation_id": conversation_id} if conversation_id else {})}
+    return client.post("/api/v1/query", json=body).get_json()
+
+
+def test_a_follow_up_acts_on_the_item_the_previous_answer_listed_without_searching_again(client, seeded) -> None:
+    first = _ask(client, "emails from nadia")
+    listed = [i["id"] for r in first["results"] for i in r["items"]]
+    assert sorted(listed) == ["n1", "n2"]
+    reply = _ask(client, "reply to the second one saying see you then", first["conversation_id"])
+    assert [s["op"] for s in reply["plan"]["steps"]] == ["propose"]  # no new search
+    (action,) = reply["pending_actions"]
+    assert action["kind"] == "reply" and action["preview"]["details"]["email_id"] == listed[1]
+    assert action["preview"]["details"]["body"] == "see you then"
+    # A pointer past the end of the list is not guessed: the request is read as a request of its own.
+    third = _ask(client, "forward the fifth one to kofi@atlas.com", first["conversation_id"])
+    assert not any(a["preview"]["details"].get("email_id") in listed[1:] for a in third["pending_actions"])
+
+
+def test_the_same_words_without_a_conversation_point_at_nothing(client, seeded) -> None:
+    alone = _ask(client, "reply to the second one saying see you then")
+    assert all(a["preview"]["details"].get("email_id") != "n1" for a in alone["pending_actions"])
+    assert alone["plan"]["steps"][0]["op"] == "search"
+
+
+def test_and_from_someone_reruns_the_previous_search_with_them(client, seeded, app) -> None:
+    with app.extensions["wo"].pool.connection() as conn:
+        workspace_cache.upsert_messages(conn, seeded["sam"].id, [
+            _mail("k1", "Budget numbers for Q4", "kofi.mensah@atlas.com", 3)])
+    first = _ask(client, "emails about the budget from nadia")
+    assert [i["id"] for r in first["results"] for i in r["items"]][0] == "n1"
+    then = _ask(client, "and from kofi?", first["conversation_id"])
+    assert then["intent"]["text"] == "emails about the budget from kofi"
+    assert [i["id"] for r in then["results"] for i in r["items"]] == ["k1"]
+    assert then["answer"]["text"].startswith("(Taking that as “emails about the budget from kofi”.)")
+
+
 @pytest.mark.parametrize("body, field", [({}, "query"), ({"query": ""}, "query"), ({"query": "x" * 2001}, "query"),
                                          ({"query": "x", "extra": 1}, "extra"),
                                          ({"query": "x", "now": "yesterday"}, "now"),
