@@ -13,26 +13,27 @@ from typing import Any
 
 import psycopg
 
+# Contacts (sql/007_contacts.sql) hold, per address and display name it was seen with, how often the index saw
+# it, and lookup keys: `keys @@ 'term':*` finds the rows where the term starts a word of the name, a segment of
+# the address's local part, or the address (one GIN lookup). Those few rows then get the exact rules: a word of
+# the name at a word boundary, a local-part segment after . _ -, or the whole address. A person is counted over
+# the (address, name) rows that match, as when every occurrence was matched one by one.
 _PEOPLE = """
-WITH seen AS (
-    SELECT sender AS email, sender_name AS name FROM gmail_cache WHERE user_id = %(user_id)s
-    UNION ALL
-    SELECT r->>'email', r->>'name' FROM gmail_cache, jsonb_array_elements(recipients) r WHERE user_id = %(user_id)s
-    UNION ALL
-    SELECT a->>'email', a->>'name' FROM gcal_cache, jsonb_array_elements(attendees) a WHERE user_id = %(user_id)s
-    UNION ALL
-    SELECT p->>'email', p->>'name' FROM gdrive_cache, jsonb_array_elements(owners || shared_with) p
-     WHERE user_id = %(user_id)s
-)
-SELECT lower(email) AS email, coalesce(max(name) FILTER (WHERE name <> ''), '') AS name, count(*) AS seen
-  FROM seen
- WHERE coalesce(email, '') <> '' AND lower(email) <> %(me)s
-   AND (lower(coalesce(name, '')) ~ %(name_word)s OR split_part(lower(email), '@', 1) ~ %(local_word)s
-        OR lower(email) = %(exact)s)
- GROUP BY lower(email)
- ORDER BY count(*) DESC, lower(email)
+SELECT email, coalesce(max(name) FILTER (WHERE name <> ''), '') AS name, sum(seen)::int AS seen
+  FROM contacts
+ WHERE user_id = %(user_id)s AND keys @@ %(prefix)s::tsquery AND seen > 0 AND email <> %(me)s
+   AND (lower(name) ~ %(name_word)s OR split_part(email, '@', 1) ~ %(local_word)s OR email = %(exact)s)
+ GROUP BY email
+ ORDER BY sum(seen) DESC, email
  LIMIT %(limit)s
 """
+KEY_CHARS = 200  # contact keys are cut to this length (contact_keys in sql/007_contacts.sql)
+
+
+def _prefix_query(term: str) -> str:
+    """A tsquery matching lexemes that start with `term` (quoted: spaces and punctuation are part of it)."""
+    quoted = term[:KEY_CHARS].replace("\\", "\\\\").replace("'", "''")
+    return f"'{quoted}':*"
 
 
 @dataclass
@@ -65,7 +66,8 @@ def resolve(conn: psycopg.Connection[Any], user_id: uuid.UUID | str, who: str, m
         return Resolution(who)
     words = re.escape(term)
     rows = conn.execute(_PEOPLE, {"user_id": user_id, "me": me.lower(), "exact": term, "limit": limit,
-                                  "name_word": rf"(^|[^[:alnum:]]){words}", "local_word": rf"(^|[._-]){words}"})
+                                  "prefix": _prefix_query(term), "name_word": rf"(^|[^[:alnum:]]){words}",
+                                  "local_word": rf"(^|[._-]){words}"})
     matches = [Person(email, name, seen) for email, name, seen in rows.fetchall()]
     # One person named exactly (full address or full name) is no ambiguity, even if others share a word of it.
     exact = [p for p in matches if term in (p.email, p.name.lower())]

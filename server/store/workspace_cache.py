@@ -5,6 +5,9 @@ An upsert that changes the text a vector was computed from clears that vector (t
 one that changes only labels, times or sharing keeps it. Two syncs racing (say a full sync that read a message
 before a concurrent delta sync read its newer labels) cannot lose the update: an older version (lower Gmail
 historyId, earlier Calendar `updated`) never overwrites a newer one.
+
+Every write here also brings the person's contacts (server/store/contacts.py) in line with the items it wrote or
+removed, in the same transaction.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import numpy as np
 import psycopg
 from psycopg.types.json import Jsonb
 
+from server.store import contacts
 from server.sync.calendar_event import EventRow
 from server.sync.drive_file import FileRow
 from server.sync.gmail_message import GmailRow
@@ -107,6 +111,7 @@ def upsert_messages(conn: psycopg.Connection[Any], user_id: UserId, rows: Sequen
     if rows:
         with conn.cursor() as cur:
             cur.executemany(_GMAIL_UPSERT, [_params(user_id, r) for r in rows])
+        contacts.refresh(conn, "gmail", user_id, [r.email_id for r in rows])
 
 
 def upsert_events(conn: psycopg.Connection[Any], user_id: UserId, rows: Sequence[EventRow]) -> None:
@@ -114,6 +119,7 @@ def upsert_events(conn: psycopg.Connection[Any], user_id: UserId, rows: Sequence
     if rows:
         with conn.cursor() as cur:
             cur.executemany(_EVENT_UPSERT, [_params(user_id, r) for r in rows])
+        contacts.refresh(conn, "calendar", user_id, [r.event_id for r in rows])
 
 
 def upsert_files(conn: psycopg.Connection[Any], user_id: UserId, rows: Sequence[FileRow]) -> None:
@@ -121,6 +127,7 @@ def upsert_files(conn: psycopg.Connection[Any], user_id: UserId, rows: Sequence[
     if rows:
         with conn.cursor() as cur:
             cur.executemany(_FILE_UPSERT, [_params(user_id, r) for r in rows])
+        contacts.refresh(conn, "drive", user_id, [r.file_id for r in rows])
 
 
 def delete(conn: psycopg.Connection[Any], service: str, user_id: UserId, ids: Sequence[str]) -> int:
@@ -128,15 +135,19 @@ def delete(conn: psycopg.Connection[Any], service: str, user_id: UserId, ids: Se
     if not ids:
         return 0
     table, key, _, _ = TABLES[service]
-    return conn.execute(f"DELETE FROM {table} WHERE user_id = %s AND {key} = ANY(%s)",
-                        (user_id, list(ids))).rowcount
+    deleted = conn.execute(f"DELETE FROM {table} WHERE user_id = %s AND {key} = ANY(%s)",
+                           (user_id, list(ids))).rowcount
+    contacts.refresh(conn, service, user_id, ids)
+    return deleted
 
 
 def prune(conn: psycopg.Connection[Any], service: str, user_id: UserId, keep: Sequence[str]) -> int:
     """After a full sync: remove every item of the user that Google no longer has."""
     table, key, _, _ = TABLES[service]
-    return conn.execute(f"DELETE FROM {table} WHERE user_id = %s AND NOT ({key} = ANY(%s))",
-                        (user_id, list(keep))).rowcount
+    gone = [r[0] for r in conn.execute(f"DELETE FROM {table} WHERE user_id = %s AND NOT ({key} = ANY(%s)) "
+                                       f"RETURNING {key}", (user_id, list(keep)))]
+    contacts.refresh(conn, service, user_id, gone)
+    return len(gone)
 
 
 def ids(conn: psycopg.Connection[Any], service: str, user_id: UserId) -> set[str]:
