@@ -334,6 +334,23 @@ def _apply(ref: PersonRef, resolution: ResolvedPerson | None) -> None:
         ref.emails = [matches[0].email]
 
 
+def complete_people(intent: ParsedIntent, resolve_people: ResolvePeople) -> None:
+    """An intent from elsewhere (the LLM) gets what this classifier gives its own: names resolved through the
+    person's index, the recipients they make, and a question when someone to write to is ambiguous or unknown."""
+    cache: dict[str, ResolvedPerson | None] = {}
+    for ref in intent.entities.people:
+        if ref.kind == "name" and not ref.emails and not ref.candidates:
+            key = ref.text.lower()
+            if key not in cache:
+                cache[key] = _resolve(resolve_people, ref.text)
+            _apply(ref, cache[key])
+    intent.entities.recipients = list(dict.fromkeys(
+        [a.lower() for a in intent.entities.recipients] + _recipients(intent.entities.people, intent.operation)))
+    question = None if intent.needs_clarification else _people_question(intent, True)
+    if question:
+        intent.needs_clarification, intent.clarification_question = True, question
+
+
 def _recipients(people: list[PersonRef], operation: str) -> list[str]:
     roles = {"recipient", "share_with"} | ({"attendee"} if operation == "create_event" else set())
     return list(dict.fromkeys(e for p in people if p.role in roles for e in p.emails))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
-from server.intent.offline import OfflineClassifier
+from server.intent.offline import OfflineClassifier, complete_people
 from server.intent.schema import ParsedIntent, ParsedIntentSchema, llm_instructions
 from server.llm import Router
 
@@ -30,6 +30,8 @@ def make_classifier(router: Router | None, offline: OfflineClassifier, now: date
                                  ledger=ledger)
         intent: ParsedIntent = result.data
         intent.source = "offline" if result.offline else "llm"
+        if not result.offline:
+            complete_people(intent, resolve)  # the model knows names, the person's index knows addresses
         return intent
 
     return with_llm
