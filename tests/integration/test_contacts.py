@@ -28,7 +28,7 @@ from server.sync.gmail_message import GmailRow
 from workers import context as job_context
 from workers.sync import run_delta_sync, run_full_sync
 
-SAM = "sam@atlas.com"
+CORA = "cora.contacts@atlas.com"  # a mailbox no other module uses: emulators of one test run share mailboxes
 NADIA = "nadia.petrova@partner.example"
 WHEN = datetime(2023, 11, 1, tzinfo=timezone.utc)
 RECOUNT = """
@@ -85,21 +85,21 @@ def sync(user: users.User, full: bool = False) -> None:
 
 
 @pytest.fixture(scope="module")
-def sam(ctx: job_context.JobContext, emulator: EmulatorServer) -> users.User:
-    """Sam's mail (Nadia twice, once with Li cc'd), a meeting and a shared document, fully synced."""
-    user = connect(ctx, emulator, SAM)
+def cora(ctx: job_context.JobContext, emulator: EmulatorServer) -> users.User:
+    """Cora's mail (Nadia twice, once with Li cc'd), a meeting and a shared document, fully synced."""
+    user = connect(ctx, emulator, CORA)
     control = emulator.control
-    control.deliver(SAM, **{"from": f"Nadia Petrova <{NADIA}>", "subject": "Q4 budget draft", "id": "budget01",
+    control.deliver(CORA, **{"from": f"Nadia Petrova <{NADIA}>", "subject": "Q4 budget draft", "id": "ct-budget01",
                             "body": "Here is the draft budget.", "date": "2023-11-28T09:12:00Z",
                             "cc": "Li Wei <li.wei@atlas.com>"})
-    control.deliver(SAM, **{"from": f"Nadia Petrova <{NADIA}>", "subject": "Budget, v2", "id": "budget02",
+    control.deliver(CORA, **{"from": f"Nadia Petrova <{NADIA}>", "subject": "Budget, v2", "id": "ct-budget02",
                             "body": "Second draft.", "date": "2023-11-29T09:12:00Z"})
-    control._call("POST", f"/users/{SAM}/events", json={
-        "id": "review0001", "summary": "Design review", "start": {"dateTime": "2023-11-30T15:00:00Z"},
+    control._call("POST", f"/users/{CORA}/events", json={
+        "id": "contact001", "summary": "Design review", "start": {"dateTime": "2023-11-30T15:00:00Z"},
         "end": {"dateTime": "2023-11-30T15:30:00Z"},
-        "attendees": [{"email": SAM}, {"email": "aisha.chen@atlas.com", "displayName": "Aisha Chen"}]})
-    control._call("POST", f"/users/{SAM}/files", json={
-        "file": {"id": "docQ4", "name": "Q4 deck", "mimeType": "application/vnd.google-apps.document",
+        "attendees": [{"email": CORA}, {"email": "aisha.chen@atlas.com", "displayName": "Aisha Chen"}]})
+    control._call("POST", f"/users/{CORA}/files", json={
+        "file": {"id": "ct-docQ4", "name": "Q4 deck", "mimeType": "application/vnd.google-apps.document",
                  "createdTime": "2023-11-01T09:00:00Z", "modifiedTime": "2023-11-20T09:00:00Z"},
         "text": "Revenue grew 12% in Q4.",
         "permissions": [{"type": "user", "role": "writer", "emailAddress": "bob@partner.example"}]})
@@ -107,67 +107,67 @@ def sam(ctx: job_context.JobContext, emulator: EmulatorServer) -> users.User:
     return user
 
 
-def test_synced_items_make_contacts_that_match_a_recount(ctx, sam) -> None:
+def test_synced_items_make_contacts_that_match_a_recount(ctx, cora) -> None:
     with ctx.pool.connection() as conn:
-        contacts = kept(conn, sam.id)
-        assert contacts == recount(conn, sam.id)
+        contacts = kept(conn, cora.id)
+        assert contacts == recount(conn, cora.id)
         assert contacts[(NADIA, "Nadia Petrova")] == 2
         assert {e for e, _ in contacts} >= {NADIA, "li.wei@atlas.com", "aisha.chen@atlas.com", "bob@partner.example"}
-        found = resolve(conn, sam.id, "nadia", me=SAM)
+        found = resolve(conn, cora.id, "nadia", me=CORA)
         assert found.emails == [NADIA] and found.matches[0].seen == 2 and found.matches[0].name == "Nadia Petrova"
-        assert resolve(conn, sam.id, "aisha", me=SAM).emails == ["aisha.chen@atlas.com"]  # an attendee
-        assert resolve(conn, sam.id, "bob", me=SAM).emails == ["bob@partner.example"]  # a file shared with them
+        assert resolve(conn, cora.id, "aisha", me=CORA).emails == ["aisha.chen@atlas.com"]  # an attendee
+        assert resolve(conn, cora.id, "bob", me=CORA).emails == ["bob@partner.example"]  # a file shared with them
 
 
-def test_syncing_the_same_items_again_counts_nothing_twice(ctx, sam) -> None:
+def test_syncing_the_same_items_again_counts_nothing_twice(ctx, cora) -> None:
     with ctx.pool.connection() as conn:
-        before, rows = kept(conn, sam.id), items(conn, sam.id)
-    sync(sam, full=True)
-    sync(sam)  # a delta with nothing new
+        before, rows = kept(conn, cora.id), items(conn, cora.id)
+    sync(cora, full=True)
+    sync(cora)  # a delta with nothing new
     with ctx.pool.connection() as conn:
-        assert kept(conn, sam.id) == before == recount(conn, sam.id) and items(conn, sam.id) == rows
+        assert kept(conn, cora.id) == before == recount(conn, cora.id) and items(conn, cora.id) == rows
 
 
-def test_a_delta_sync_adds_and_takes_away(ctx, emulator, sam) -> None:
-    emulator.control.deliver(SAM, **{"from": f"Nadia Petrova <{NADIA}>", "subject": "Budget, v3", "id": "budget03",
+def test_a_delta_sync_adds_and_takes_away(ctx, emulator, cora) -> None:
+    emulator.control.deliver(CORA, **{"from": f"Nadia Petrova <{NADIA}>", "subject": "Budget, v3", "id": "ct-budget03",
                                      "body": "Third.", "date": "2023-11-30T09:12:00Z"})
-    sync(sam)
+    sync(cora)
     with ctx.pool.connection() as conn:
-        assert kept(conn, sam.id)[(NADIA, "Nadia Petrova")] == 3
-    with accounts.google_for(ctx.pool, ctx.config, sam) as g:
-        execute(g.gmail.users().messages().trash(userId="me", id="budget01"))
-        execute(g.calendar.events().delete(calendarId="primary", eventId="review0001"))
-    sync(sam)
+        assert kept(conn, cora.id)[(NADIA, "Nadia Petrova")] == 3
+    with accounts.google_for(ctx.pool, ctx.config, cora) as g:
+        execute(g.gmail.users().messages().trash(userId="me", id="ct-budget01"))
+        execute(g.calendar.events().delete(calendarId="primary", eventId="contact001"))
+    sync(cora)
     with ctx.pool.connection() as conn:
-        contacts = kept(conn, sam.id)
-        assert contacts == recount(conn, sam.id)
+        contacts = kept(conn, cora.id)
+        assert contacts == recount(conn, cora.id)
         assert contacts[(NADIA, "Nadia Petrova")] == 2
         # Li was only cc'd on the trashed mail, Aisha only at the deleted meeting: nobody names them any more.
         assert not any(e in ("li.wei@atlas.com", "aisha.chen@atlas.com") for e, _ in contacts)
-        assert resolve(conn, sam.id, "aisha", me=SAM).emails == []
+        assert resolve(conn, cora.id, "aisha", me=CORA).emails == []
 
 
-def test_a_sent_mail_written_through_adds_its_recipient_at_once(ctx, sam) -> None:
+def test_a_sent_mail_written_through_adds_its_recipient_at_once(ctx, cora) -> None:
     with ctx.pool.connection() as conn:
-        assert resolve(conn, sam.id, "zora", me=SAM).emails == []
-        action = propose(conn, sam.id, "send_email", {"to": ["Zora.Quist@elsewhere.example"],
+        assert resolve(conn, cora.id, "zora", me=CORA).emails == []
+        action = propose(conn, cora.id, "send_email", {"to": ["Zora.Quist@elsewhere.example"],
                                                       "subject": "Hello", "body": "Nice to meet you."})
-    assert confirm(ctx.pool, ctx.config, sam, action.id).state == "done"
+    assert confirm(ctx.pool, ctx.config, cora, action.id).state == "done"
     with ctx.pool.connection() as conn:  # no sync in between
-        assert resolve(conn, sam.id, "zora", me=SAM).emails == ["zora.quist@elsewhere.example"]
-        assert kept(conn, sam.id) == recount(conn, sam.id)
+        assert resolve(conn, cora.id, "zora", me=CORA).emails == ["zora.quist@elsewhere.example"]
+        assert kept(conn, cora.id) == recount(conn, cora.id)
 
 
-def test_another_users_contacts_never_appear(ctx, emulator, sam) -> None:
-    olga = connect(ctx, emulator, "olga@other.example")
-    emulator.control.deliver("olga@other.example", **{"from": "Nadia Secret <nadia.secret@else.example>",
-                                                      "subject": "Hi", "id": "olga01", "body": "Psst.",
+def test_another_users_contacts_never_appear(ctx, emulator, cora) -> None:
+    olga = connect(ctx, emulator, "olga.contacts@other.example")
+    emulator.control.deliver("olga.contacts@other.example", **{"from": "Nadia Secret <nadia.secret@else.example>",
+                                                      "subject": "Hi", "id": "ct-olga01", "body": "Psst.",
                                                       "date": "2023-11-29T09:00:00Z"})
     sync(olga, full=True)
     with ctx.pool.connection() as conn:
-        assert resolve(conn, olga.id, "nadia", me="olga@other.example").emails == ["nadia.secret@else.example"]
-        assert resolve(conn, sam.id, "nadia", me=SAM).emails == [NADIA]
-        assert "nadia.secret@else.example" not in {e for e, _ in kept(conn, sam.id)}
+        assert resolve(conn, olga.id, "nadia", me="olga.contacts@other.example").emails == ["nadia.secret@else.example"]
+        assert resolve(conn, cora.id, "nadia", me=CORA).emails == [NADIA]
+        assert "nadia.secret@else.example" not in {e for e, _ in kept(conn, cora.id)}
         assert NADIA not in {e for e, _ in kept(conn, olga.id)}
 
 
