@@ -2,7 +2,18 @@
 
 Loaded by gunicorn before it forks and before gevent patches anything, so it imports only stdlib-only modules.
 """
+import os
+
 from server.config import Config
+
+# A gevent worker serves its requests on one OS thread; the worker processes are what use the cores. Native thread
+# pools under it (OpenBLAS under numpy, onnxruntime's intra-op pool) would put workers × cores threads on the cores,
+# spinning while they wait for each other: on the 2-core box the intent model's 3×2657 matrix product took up to
+# 50 ms instead of 0.2 ms while another worker or PostgreSQL was busy. Set before any worker imports numpy.
+WEB_THREAD_DEFAULTS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                       "EMBEDDING_THREADS": "1"}
+for _name, _value in WEB_THREAD_DEFAULTS.items():
+    os.environ.setdefault(_name, _value)
 
 _config = Config.from_env()
 
