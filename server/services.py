@@ -10,6 +10,7 @@ from psycopg_pool import ConnectionPool
 
 from server.config import Config
 from server.embeddings import Embedder, make_embedder
+from server.embeddings.cache import MemoEmbedder
 from server.intent.offline import OfflineClassifier
 from server.llm import Router, make_router
 
@@ -27,10 +28,12 @@ class Services:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def embedder(self) -> Embedder:
-        """The query embedder, loaded on first use (a web process that never searches never loads it)."""
+        """The query embedder, loaded on first use (a web process that never searches never loads it). It
+        remembers the last few thousand texts it embedded: the classifier and the search steps of a request often
+        embed the same text, and people ask the same things again."""
         with self._lock:
             if self._embedder is None:
-                self._embedder = make_embedder(self.config)
+                self._embedder = MemoEmbedder(make_embedder(self.config))
             return self._embedder
 
     def llm(self) -> Router:
@@ -46,9 +49,10 @@ class Services:
         from server.embeddings.minilm import MiniLMEmbedder
 
         embedder = self.embedder()
+        local = isinstance(embedder, MemoEmbedder) and isinstance(embedder.inner, MiniLMEmbedder)
         with self._lock:
             if self._classifier is None:
-                self._classifier = OfflineClassifier(embedder if isinstance(embedder, MiniLMEmbedder) else None)
+                self._classifier = OfflineClassifier(embedder if local else None)
             return self._classifier
 
     def close(self) -> None:

@@ -24,6 +24,7 @@ def run_embed(user_id: str, service: str) -> dict[str, Any]:
     ctx = context()
     release_pending(ctx.redis, "embed", user_id, service)
     embedder = ctx.embedder()
+    embedder = getattr(embedder, "inner", embedder)  # documents go to the model, not through the query memo
     done = {workspace_cache.HEADLINE: 0, workspace_cache.FULL: 0}
     while True:
         with ctx.pool.connection() as conn, conn.transaction():

@@ -1,8 +1,17 @@
-"""Query embeddings cached in Redis: the same question asked twice is embedded once."""
+"""Query embeddings, computed once: in this process (`MemoEmbedder`, the texts of the last few thousand requests:
+the classifier and the search steps of one request often embed the same text) and in Redis
+(`cached_query_embedding`: the same question asked twice, by any process, is embedded once).
+
+A text's vector does not depend on what it is batched with (the local model masks padding), so a remembered
+vector is the one the model would give again.
+"""
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+from collections import OrderedDict
+from typing import Sequence
 
 import numpy as np
 import redis
@@ -12,6 +21,56 @@ from server.embeddings import Embedder
 log = logging.getLogger(__name__)
 
 TTL_SECONDS = 24 * 3600
+MEMO_TEXTS = 4096  # ~6 MB of 384-d vectors per process
+
+
+class MemoEmbedder:
+    """An embedder that remembers the vectors of the last `size` texts it embedded or was told (LRU).
+
+    Meant for query text in the web process (short, often repeated within a request); the embed worker's documents
+    go to the model directly. Safe to share between threads and greenlets.
+    """
+
+    def __init__(self, inner: Embedder, size: int = MEMO_TEXTS) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.size = size
+        self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remembered(self, text: str) -> np.ndarray | None:
+        """The vector of `text` if this process has it (a copy), else None."""
+        with self._lock:
+            vector = self._memo.get(text)
+            if vector is None:
+                return None
+            self._memo.move_to_end(text)
+            return vector.copy()
+
+    def remember(self, text: str, vector: np.ndarray) -> None:
+        with self._lock:
+            self._memo[text] = np.array(vector, dtype=np.float32)
+            self._memo.move_to_end(text)
+            while len(self._memo) > self.size:
+                self._memo.popitem(last=False)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Like the inner embedder's `embed`; only texts not remembered reach the model (in one batch)."""
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        for i, text in enumerate(texts):
+            vector = self.remembered(text)
+            if vector is None:
+                missing.setdefault(text, []).append(i)
+            else:
+                out[i] = vector
+        if missing:
+            vectors = self.inner.embed(list(missing))
+            for (text, rows), vector in zip(missing.items(), vectors):
+                out[rows] = vector
+                self.remember(text, vector)
+        return out
 
 
 def _key(embedder: Embedder, text: str) -> str:
@@ -20,13 +79,22 @@ def _key(embedder: Embedder, text: str) -> str:
 
 
 def cached_query_embedding(embedder: Embedder, text: str, cache: redis.Redis | None) -> np.ndarray:
-    """The embedding of `text`, from Redis when cached; a Redis failure only costs the cache, never the query."""
+    """The embedding of `text`: from this process's memo (a MemoEmbedder), else Redis, else the model. A Redis
+    failure only costs the cache, never the query."""
+    memo = embedder if isinstance(embedder, MemoEmbedder) else None
+    if memo is not None:
+        vector = memo.remembered(text)
+        if vector is not None:
+            return vector
     key = _key(embedder, text)
     if cache is not None:
         try:
             raw = cache.get(key)
             if raw is not None and len(raw) == embedder.dim * 4:
-                return np.frombuffer(raw, dtype=np.float32).copy()
+                vector = np.frombuffer(raw, dtype=np.float32).copy()
+                if memo is not None:
+                    memo.remember(text, vector)
+                return vector
         except redis.RedisError as exc:
             log.warning("embedding cache unavailable", extra={"error": str(exc)})
             cache = None
