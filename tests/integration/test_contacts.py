@@ -255,3 +255,56 @@ def test_the_migration_backfills_contacts_from_the_index(empty_database_url: str
         assert kept(conn, other) == {("zed@y", "Ann"): 1, ("bo@x.example", ""): 1}
         assert resolve(conn, me, "ann").emails == ["ann@x.example"]
         assert [(p.email, p.seen) for p in resolve(conn, me, "bo").matches] == [("bo@x.example", 3)]
+
+
+# -- the same answers as aggregating the whole index on every call (what people.resolve did before) -----------
+
+_AGGREGATE_EVERY_CALL = """
+WITH seen AS (
+    SELECT sender AS email, sender_name AS name FROM gmail_cache WHERE user_id = %(user_id)s
+    UNION ALL
+    SELECT r->>'email', r->>'name' FROM gmail_cache, jsonb_array_elements(recipients) r WHERE user_id = %(user_id)s
+    UNION ALL
+    SELECT a->>'email', a->>'name' FROM gcal_cache, jsonb_array_elements(attendees) a WHERE user_id = %(user_id)s
+)
+SELECT lower(email) AS email, coalesce(max(name) FILTER (WHERE name <> ''), '') AS name, count(*) AS seen
+  FROM seen
+ WHERE coalesce(email, '') <> '' AND lower(email) <> %(me)s
+   AND (lower(coalesce(name, '')) ~ %(name_word)s OR split_part(lower(email), '@', 1) ~ %(local_word)s
+        OR lower(email) = %(exact)s)
+ GROUP BY lower(email)
+ ORDER BY count(*) DESC, lower(email)
+ LIMIT 10
+"""
+
+
+def test_resolution_matches_aggregating_the_index_on_every_call(conn, user) -> None:
+    import random
+    import re
+
+    rnd = random.Random(7)
+    names = ["Sarah Lee", "sarah lee", "Sarah O'Brien-Kay", "Lee Sarah", "Dr. Ana María Ruiz", "ANA", "", "Kofi",
+             "Chen (Finance)", "J.R.R. Tolkien", "li_wei", "Zoë Ångström", "Bob  Smith", "a-b c.d"]
+    addresses = ["sarah.lee@x.example", "slee@y.example", "ana.maria-ruiz@x.example", "kofi_mensah@z.example",
+                 "chen@x.example", "jrr.tolkien@m.example", "li.wei@atlas.example", "bob@partner.example",
+                 "a.b-c_d@q.example", "me@home.example"]
+    mails = []
+    for i in range(120):
+        to = [{"email": rnd.choice(addresses).upper() if rnd.random() < 0.1 else rnd.choice(addresses),
+               "name": rnd.choice(names), "kind": "to"} for _ in range(rnd.randint(0, 3))]
+        mails.append(GmailRow(f"r{i}", "t", "Hi", rnd.choice(addresses), rnd.choice(names), to, "", "", ["INBOX"],
+                              True, False, received_at=WHEN))
+    workspace_cache.upsert_messages(conn, user, mails)
+    workspace_cache.upsert_messages(conn, user, mails[:40])  # a re-sync of some of it
+    workspace_cache.delete(conn, "gmail", user, [m.email_id for m in mails[100:]])
+    terms = {"sarah", "sarah lee", "lee", "lee sarah", "s", "o'brien", "brien-kay", "ana", "ana maría", "maría",
+             "ruiz", "kofi", "mensah", "chen", "(finance)", "finance", "j.r.r", "r.r. tolkien", "tolkien", "li",
+             "wei", "li_wei", "zoë", "ångström", "bob  smith", "bob smith", "smith", "b-c", "c.d", "d", "b", "c_d",
+             "sarah.lee@x.example", "slee", "x.example", "e", "ee", "@", ".", "-", "me@home.example", "ah"}
+    for term in sorted(terms):
+        words = re.escape(" ".join(term.split()))  # resolve reads "bob  smith" as "bob smith"
+        want = conn.execute(_AGGREGATE_EVERY_CALL, {
+            "user_id": user, "me": "me@home.example", "exact": " ".join(term.split()), "name_word": rf"(^|[^[:alnum:]]){words}",
+            "local_word": rf"(^|[._-]){words}"}).fetchall()
+        got = resolve(conn, user, term, me="me@home.example").matches
+        assert [(p.email, p.name, p.seen) for p in got] == [tuple(r) for r in want], term
