@@ -47,7 +47,7 @@ def test_a_healthy_connection_is_handed_out_without_a_round_trip(pool, full_chec
 def test_a_connection_the_server_ended_is_replaced_on_checkout(pool, full_checks, database_url) -> None:
     dead = _backend(pool)
     with psycopg.connect(database_url, autocommit=True) as admin:
-        assert admin.execute("SELECT pg_terminate_backend(%s)", (dead,)).fetchone()[0]
+        assert admin.execute("SELECT pg_terminate_backend(%s, 10000)", (dead,)).fetchone()[0]  # waits till gone
     replaced = _backend(pool)  # no error: the check saw the closed socket and the pool connected again
     assert replaced != dead and full_checks == [1]
 
