@@ -186,7 +186,8 @@ def find_people(masked: str) -> list[Mention]:
         # "If Tobias hasn't…" at the start: the capitalised "If" is not part of the name.
         while start < m.end("p") and masked[start:m.end("p")].split()[0].lower() in _NOT_NAMES:
             start += len(masked[start:m.end("p")].split()[0]) + 1
-        person = _person_at(masked, start) if start < m.end("p") else None
+        # The name ends where the verb starts ("fatima needs my…" is not a person called "fatima needs").
+        person = _person_at(masked[:m.end("p")], start) if start < m.end("p") else None
         if person and person.end() == m.end("p"):
             add(person, role, start)
     for m in _POSSESSIVE.finditer(masked):
