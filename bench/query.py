@@ -64,7 +64,7 @@ def main() -> None:
             try:
                 if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # listening, but no worker booted yet
                 pass
             assert time.monotonic() < deadline, "the web server did not become ready"
             time.sleep(0.2)
