@@ -91,9 +91,10 @@ def search(conn: psycopg.Connection[Any], service: str, user_id: uuid.UUID | str
     values = (filters or SearchFilters()).for_service(service)
     where = condition(service, values)
     if order != "relevance":
-        rows = _run(conn, LISTINGS[service][order].replace("{filters}", where), {
+        # A listing reads no vectors, so it needs none of the HNSW settings: one statement, one round trip.
+        rows = conn.execute(LISTINGS[service][order].replace("{filters}", where), {
             "user_id": user_id, "text": text, "limit": limit,
-            **{name: values.get(name) for name in CONDITIONS[service]}})
+            **{name: values.get(name) for name in CONDITIONS[service]}}).fetchall()
         # Each row ends with (has every topic word, the topic has words at all): no second round trip.
         topic = rows[0][-1] if rows else None
         listed = [row[:-2] for row in rows]
