@@ -17,6 +17,7 @@ from server.errors import ApiError
 from server.faces import validation
 from server.faces.auth import current_user
 from server.logs import request_id_var
+from server.pipeline.request import QueryBody, event_stream
 from server.services import services
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,6 @@ def websocket(ws: object) -> None:
 def _query(ws: object, body: dict[str, object], frame_id: object) -> None:
     """Stream one query's pipeline events; each frame carries the client's frame `id` as `ref`, so answers to
     several questions on one socket can be told apart (`id` inside a frame is the item's or action's own)."""
-    from server.faces.query_api import QueryBody, event_stream  # the REST face owns the query's shape
-
     tag = {"ref": frame_id} if isinstance(frame_id, (str, int)) else {}
     try:
         params = validation.load(QueryBody(), body, "query")
