@@ -279,6 +279,58 @@ def new_code() -> Response:
     return json_response({"code": code})
 
 
+@bp.post("/oauth/consent")
+def queue_consent() -> Response:
+    """Queue how the consent screen answers the next ``count`` authorizations: ``decision`` allow|deny, ``grant``
+    (the scopes the person leaves ticked; default all requested), ``email`` (who signs in), ``code_ttl`` (s)."""
+    body = json_body(required=True)
+    decision = body.get("decision", "allow")
+    if decision not in ("allow", "deny"):
+        raise errors.bad_request("decision must be allow or deny")
+    grant = body.get("grant")
+    if grant is not None and not (isinstance(grant, list) and all(isinstance(g, str) for g in grant)):
+        raise errors.bad_request("grant must be a list of scopes")
+    entry: dict[str, Any] = {"decision": decision, "grant": grant}
+    if body.get("email"):
+        entry["email"] = str(body["email"]).lower()
+    if body.get("code_ttl") is not None:
+        entry["code_ttl"] = float(body["code_ttl"])
+    st = get_state()
+    with st.lock:
+        st.consent_queue.extend(dict(entry) for _ in range(max(1, int(body.get("count", 1)))))
+        queued = len(st.consent_queue)
+    return json_response({"queued": queued})
+
+
+@bp.delete("/oauth/consent")
+def clear_consent() -> Response:
+    st = get_state()
+    with st.lock:
+        st.consent_queue.clear()
+    return json_response({"queued": 0})
+
+
+@bp.post("/oauth/clients")
+def register_client() -> Response:
+    """Register an OAuth client (``client_id``, ``client_secret``); from then on only registered ones are accepted."""
+    body = json_body(required=True)
+    cid, secret = body.get("client_id"), body.get("client_secret")
+    if not isinstance(cid, str) or not cid or not isinstance(secret, str) or not secret:
+        raise errors.bad_request("client_id and client_secret are required strings")
+    st = get_state()
+    with st.lock:
+        st.oauth_clients[cid] = secret
+        return json_response({"clients": sorted(st.oauth_clients)})
+
+
+@bp.delete("/oauth/clients")
+def clear_clients() -> Response:
+    st = get_state()
+    with st.lock:
+        st.oauth_clients.clear()
+    return json_response({"clients": []})
+
+
 @bp.post("/push")
 def configure_push() -> Response:
     body = json_body(required=True)

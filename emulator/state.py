@@ -376,6 +376,13 @@ class State:
         self.access_tokens: dict[str, tuple[str, float]] = {}  # token -> (email, real expiry epoch)
         self.refresh_tokens: dict[str, str] = {}  # token -> email
         self.auth_codes: dict[str, dict[str, Any]] = {}
+        # OAuth sign-in: what each access/refresh token was granted (client, scopes; for tokeninfo and refresh),
+        # when each user's grant was last revoked (codes issued before it no longer exchange), registered clients
+        # (none = any client is accepted) and queued answers of the consent screen.
+        self.token_grants: dict[str, dict[str, str]] = {}
+        self.revoked_at: dict[str, float] = {}
+        self.oauth_clients: dict[str, str] = {}  # client_id -> client_secret
+        self.consent_queue: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
         self.message_listeners: list[Callable[[User, Message], None]] = []
         self.dirty = False
@@ -405,14 +412,20 @@ class State:
         self.dirty = True
         return token
 
-    def issue_access_token(self, email: str) -> tuple[str, int]:
-        """A new access token for ``email`` and its lifetime in seconds (real time, not the clock)."""
+    def issue_access_token(self, email: str, client_id: str | None = None, scope: str | None = None
+                           ) -> tuple[str, int]:
+        """A new access token for ``email`` and its lifetime in seconds (real time, not the clock); ``client_id``
+        and ``scope`` are what tokeninfo reports for it."""
         ttl = int(self.config.access_token_ttl_seconds)
         token = "ya29.emu-" + secrets.token_urlsafe(32)
         self.access_tokens[token] = (email, time.time() + ttl)
+        if client_id is not None or scope is not None:
+            self.token_grants[token] = {"client_id": client_id or "", "scope": scope or ""}
         if len(self.access_tokens) > 200000:  # drop expired ones now and then
             now = time.time()
             self.access_tokens = {t: v for t, v in self.access_tokens.items() if v[1] > now}
+            self.token_grants = {t: v for t, v in self.token_grants.items()
+                                 if t in self.access_tokens or t in self.refresh_tokens}
         self.dirty = True
         return token, ttl
 
@@ -438,6 +451,9 @@ class State:
         before = len(self.access_tokens) + len(self.refresh_tokens)
         self.access_tokens = {t: v for t, v in self.access_tokens.items() if v[0] != email}
         self.refresh_tokens = {t: v for t, v in self.refresh_tokens.items() if v != email}
+        self.token_grants = {t: v for t, v in self.token_grants.items()
+                             if t in self.access_tokens or t in self.refresh_tokens}
+        self.revoked_at[email] = time.time()
         self.dirty = True
         return before - len(self.access_tokens) - len(self.refresh_tokens)
 
@@ -591,6 +607,10 @@ class State:
         self.access_tokens.clear()
         self.refresh_tokens.clear()
         self.auth_codes.clear()
+        self.token_grants.clear()
+        self.revoked_at.clear()
+        self.oauth_clients.clear()
+        self.consent_queue.clear()
         self.faults.clear()
         self.clock.freeze(None)
         self.dirty = True

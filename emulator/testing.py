@@ -102,6 +102,14 @@ class ControlClient:
         """Expire a user's access tokens (refresh still works)."""
         return self._call("POST", f"/users/{email}/expire_tokens")
 
+    def consent(self, decision: str = "allow", grant: list[str] | None = None, **extra: Any) -> Any:
+        """Queue the consent screen's next answer (deny, a partial ``grant``, ``email``, ``code_ttl``, ``count``)."""
+        return self._call("POST", "/oauth/consent", json={"decision": decision, "grant": grant, **extra})
+
+    def register_client(self, client_id: str, client_secret: str) -> Any:
+        """Accept only registered OAuth clients from now on (this one among them)."""
+        return self._call("POST", "/oauth/clients", json={"client_id": client_id, "client_secret": client_secret})
+
     def push(self, url: str | None, audience: str | None = None) -> Any:
         """Point push delivery at ``url``."""
         return self._call("POST", "/push", json={"url": url, "audience": audience})
