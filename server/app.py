@@ -11,7 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from server.config import Config
 from server.errors import register_error_handlers
-from server.faces import actions_api, health, openapi, query_api, search_api, sync_api, webhooks, ws
+from server.faces import actions_api, health, openapi, query_api, search_api, sync_api, web, webhooks, ws
 from server.logs import configure_logging, new_request_id, request_id_var
 from server.queue import redis_client
 from server.services import Services
@@ -86,5 +86,6 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(actions_api.bp)
     app.register_blueprint(query_api.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(web.bp)
     ws.sock.init_app(app)
     return app
