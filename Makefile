@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: install demo test test-unit test-integration test-e2e migrate bench clean-data
+.PHONY: install chromium demo test test-unit test-integration test-e2e migrate bench clean-data
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,12 +13,22 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
+## Debian's chromium for the browser tests (Playwright drives it; nothing downloads a browser of its own)
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser tests"
+	@if [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then s=sudo; else s=; fi; \
+	$$s apt-get update -qq && \
+	$$s env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null
+
+chromium: $(CHROMIUM)
+
 ## Run the product on embedded defaults (PostgreSQL, Redis under .data/), serving http://127.0.0.1:8080
 demo: install
 	$(PY) -m server.devinfra demo
 
 ## The whole test suite: unit, integration (real PostgreSQL, Redis), end-to-end (the running server)
-test: install
+test: install $(CHROMIUM)
 	$(PY) -m pytest
 
 test-unit: install
@@ -27,7 +37,7 @@ test-unit: install
 test-integration: install
 	$(PY) -m pytest tests/integration
 
-test-e2e: install
+test-e2e: install $(CHROMIUM)
 	$(PY) -m pytest tests/e2e
 
 migrate: install
