@@ -92,6 +92,18 @@ class Config:
     google_token_uri: str | None = None  # unset = Google's, https://oauth2.googleapis.com/token
     google_client_id: str | None = None  # unset = demo mode (the emulator accepts any client)
     google_client_secret: str | None = None
+    # Sign-in (server/faces/auth_api.py): Google's OAuth endpoints (unset = Google's own; the demo points them at the
+    # emulator), where Google sends the browser back, other OAuth clients whose access tokens /auth/token accepts
+    # (the Chrome extension's), and how long sessions last.
+    google_auth_uri: str | None = None  # unset = https://accounts.google.com/o/oauth2/v2/auth
+    google_tokeninfo_uri: str | None = None  # unset = https://oauth2.googleapis.com/tokeninfo
+    google_revoke_uri: str | None = None  # unset = https://oauth2.googleapis.com/revoke
+    google_id_token_certs_url: str | None = None  # unset = https://www.googleapis.com/oauth2/v1/certs
+    google_allowed_client_ids: tuple[str, ...] = ()
+    oauth_redirect_uri: str | None = None  # unset = http://127.0.0.1:$PORT/auth/callback
+    session_secret: str | None = None  # signs the sign-in state cookie; unset = derived from TOKEN_ENCRYPTION_KEY
+    web_session_days: int = 30
+    bearer_token_days: int = 7
     emulator_port: int = 8090  # where `make demo` runs the emulator
     token_encryption_key: str | None = None  # urlsafe base64 of 32 bytes; the demo makes one under DATA_DIR
     # Gmail push (Pub/Sub push to /webhooks/gmail): the OIDC token's audience and signer, and where its certs are.
@@ -150,6 +162,16 @@ class Config:
             google_token_uri=_str(env, "GOOGLE_TOKEN_URI"),
             google_client_id=_str(env, "GOOGLE_CLIENT_ID"),
             google_client_secret=_str(env, "GOOGLE_CLIENT_SECRET"),
+            google_auth_uri=_str(env, "GOOGLE_AUTH_URI"),
+            google_tokeninfo_uri=_str(env, "GOOGLE_TOKENINFO_URI"),
+            google_revoke_uri=_str(env, "GOOGLE_REVOKE_URI"),
+            google_id_token_certs_url=_str(env, "GOOGLE_ID_TOKEN_CERTS_URL"),
+            google_allowed_client_ids=tuple(
+                c.strip() for c in (_str(env, "GOOGLE_ALLOWED_CLIENT_IDS") or "").split(",") if c.strip()),
+            oauth_redirect_uri=_str(env, "OAUTH_REDIRECT_URI"),
+            session_secret=_str(env, "SESSION_SECRET"),
+            web_session_days=_int(env, "WEB_SESSION_DAYS", 30, 1, 400),
+            bearer_token_days=_int(env, "BEARER_TOKEN_DAYS", 7, 1, 400),
             emulator_port=_int(env, "EMULATOR_PORT", 8090, 1, 65535),
             clock_now=_instant(env, "CLOCK_NOW"),
             db_pool_min=_int(env, "DB_POOL_MIN", 1, 0, 1000),

@@ -341,6 +341,11 @@ def _demo_config(config: Config) -> Config:
         token_encryption_key=config.token_encryption_key or demo_key(config.data_dir),
         google_api_base_url=config.google_api_base_url or emulator,
         google_token_uri=config.google_token_uri or emulator + "token",
+        # Sign-in (/auth/login, /auth/token, /auth/logout) against the emulator's consent screen and endpoints.
+        google_auth_uri=config.google_auth_uri or emulator + "o/oauth2/v2/auth",
+        google_tokeninfo_uri=config.google_tokeninfo_uri or emulator + "tokeninfo",
+        google_revoke_uri=config.google_revoke_uri or emulator + "revoke",
+        google_id_token_certs_url=config.google_id_token_certs_url or emulator + "_emulator/oauth2/v1/certs",
         # Gmail push: the emulator POSTs to the web's webhook with a token it signs; the web checks it against
         # the emulator's certs. Fixed here: the two must agree.
         push_audience=f"http://127.0.0.1:{config.port}/webhooks/gmail",
@@ -369,6 +374,9 @@ def _run_procfile(config: Config) -> int:
                TOKEN_ENCRYPTION_KEY=demo.token_encryption_key or "",
                EMULATOR_PORT=str(demo.emulator_port),
                GOOGLE_API_BASE_URL=demo.google_api_base_url or "", GOOGLE_TOKEN_URI=demo.google_token_uri or "",
+               GOOGLE_AUTH_URI=demo.google_auth_uri or "", GOOGLE_TOKENINFO_URI=demo.google_tokeninfo_uri or "",
+               GOOGLE_REVOKE_URI=demo.google_revoke_uri or "",
+               GOOGLE_ID_TOKEN_CERTS_URL=demo.google_id_token_certs_url or "",
                WEB_PORT=str(demo.port),  # the Procfile gives it to the emulator as its push target
                PUSH_AUDIENCE=demo.push_audience or "", PUSH_CERTS_URL=demo.push_certs_url or "",
                PUSH_SERVICE_ACCOUNT=demo.push_service_account or "",

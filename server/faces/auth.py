@@ -1,18 +1,20 @@
 """Who a request acts for: `current_user()`.
 
-Today there is no sign-in yet, so there are only two cases:
+Credentials, in this order (faces call `current_user()` and never look at headers themselves):
 
-* **Demo mode** (`config.demo_mode`: no `GOOGLE_CLIENT_ID`): a request *without* credentials acts as the demo
-  user, `DEMO_USER_EMAIL` (default `sam@atlas.com`), looked up in `users`. Until that row exists (the demo is
-  still connecting the account) the answer is 503 `not_ready`.
-* **Otherwise**: 401 `unauthenticated`.
+* `Authorization: Bearer <token>`: a server bearer token from `POST /auth/token` (the Chrome extension) or
+  `POST /auth/dev-login`. Any other Authorization scheme, or a token that is unknown, expired or signed out,
+  is 401 `unauthenticated` (an expired one says so).
+* On the WebSocket path `/ws` only, a `token` query parameter holding the same bearer token (browsers cannot set
+  headers on a WebSocket).
+* The `wo_session` cookie a web sign-in (`/auth/callback`, `/auth/dev-login`) set. A cookie that no longer
+  names a live session is 401 too, and the answer clears it.
+* No credentials at all: in **demo mode** (`config.demo_mode`: no `GOOGLE_CLIENT_ID`) the demo user,
+  `DEMO_USER_EMAIL`, looked up in `users` (503 `not_ready` until the demo has connected it); otherwise 401.
 
-A request that carries credentials (an `Authorization` header) is refused with 401 in both modes: nothing can
-verify them yet, and silently acting as the demo user for a caller who tried to sign in would be wrong.
-
-When real sign-in lands (Google OAuth for the add-on and the side panel), it replaces the body of
-`current_user()`: verify the credentials, find the user, and keep the demo fallback for credential-less
-requests in demo mode only. Faces call `current_user()` and never look at headers themselves.
+Sessions are rows of `sessions` (server/store/sessions.py), kept as SHA-256 hashes. A user whose Google grant
+was revoked (`needs_reauth`) is still signed in: what needs Google answers `auth_required`, and `/auth/me` says
+how to reconnect.
 """
 from __future__ import annotations
 
@@ -22,10 +24,31 @@ from flask import g, request
 
 from server.errors import ApiError
 from server.services import services
-from server.store import users
+from server.signin import MESSAGES
+from server.store import sessions, users
 from server.store.users import User
 
 log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "wo_session"
+WS_PATH = "/ws"
+
+
+def presented_credentials() -> tuple[str, str] | None:
+    """(token, kind) the request carries — kind `bearer` or `web` — or None; 401 for a malformed header."""
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _, value = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise ApiError(401, "unauthenticated", "Send `Authorization: Bearer <token>` with a token from "
+                                                   "POST /auth/token.")
+        return value.strip(), "bearer"
+    if request.path == WS_PATH and request.args.get("token"):
+        return request.args["token"], "bearer"
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return cookie, "web"
+    return None
 
 
 def current_user() -> User:
@@ -34,8 +57,20 @@ def current_user() -> User:
     if cached is not None:
         return cached
     svc = services()
-    if request.headers.get("Authorization"):
-        raise ApiError(401, "unauthenticated", "Signing in with credentials is not supported yet.")
+    presented = presented_credentials()
+    if presented is not None:
+        token, kind = presented
+        with svc.pool.connection() as conn:
+            found = sessions.find(conn, token, kind)
+            user = users.get(conn, found.user_id) if found is not None and found.state == "ok" else None
+        if user is None:
+            if kind == "web":
+                g.clear_session_cookie = True  # the answer drops the dead cookie (server/faces/auth_api.py)
+            if found is not None and found.state == "expired":
+                raise ApiError(401, "unauthenticated", MESSAGES["session_expired"])
+            raise ApiError(401, "unauthenticated", "Please sign in to continue.")
+        g.current_user, g.current_session = user, (token, found)
+        return user
     if not svc.config.demo_mode:
         raise ApiError(401, "unauthenticated", "Please sign in to continue.")
     with svc.pool.connection() as conn:

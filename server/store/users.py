@@ -81,3 +81,10 @@ def store_access_token(conn: psycopg.Connection[Any], user_id: uuid.UUID, access
 def mark_needs_reauth(conn: psycopg.Connection[Any], user_id: uuid.UUID) -> None:
     """Google refused this user's grant: stop their syncs until they sign in again."""
     conn.execute("UPDATE users SET needs_reauth = true, updated_at = now() WHERE id = %s", (user_id,))
+
+
+def disconnect(conn: psycopg.Connection[Any], user_id: uuid.UUID) -> None:
+    """The person signed out and their Google grant was revoked: forget the tokens, stop syncs until they sign in
+    again (a sign-in stores new tokens and clears needs_reauth)."""
+    conn.execute("UPDATE users SET google_access_token_enc = NULL, google_refresh_token_enc = NULL, "
+                 "token_expires_at = NULL, needs_reauth = true, updated_at = now() WHERE id = %s", (user_id,))

@@ -129,7 +129,8 @@ def test_outside_demo_mode_requests_without_credentials_are_401(config, people, 
     assert Queue("priority", connection=rdb).count == 0
 
 
-def test_credentials_that_cannot_be_checked_yet_are_401_even_in_demo_mode(client, people) -> None:
+def test_credentials_that_name_no_session_are_401_even_in_demo_mode(client, people) -> None:
+    # Never silently the demo user for a caller who presented credentials (sign-in: tests/integration/test_auth.py).
     response = client.get("/api/v1/sync/status", headers={"Authorization": "Bearer something"})
     assert response.status_code == 401 and response.get_json()["error"] == "unauthenticated"
 
