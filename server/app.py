@@ -9,6 +9,7 @@ import time
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from addon import callbacks as addon_callbacks
 from server.config import Config
 from server.errors import register_error_handlers
 from server.faces import actions_api, health, openapi, query_api, search_api, sync_api, web, webhooks, ws
@@ -88,6 +89,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(actions_api.bp)
     app.register_blueprint(query_api.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(addon_callbacks.bp)
     app.register_blueprint(web.bp)
     ws.sock.init_app(app)
     return app

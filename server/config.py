@@ -63,6 +63,15 @@ def _str(env: Mapping[str, str], name: str, default: str | None = None) -> str |
     return raw if raw not in (None, "") else default
 
 
+def _base_url(env: Mapping[str, str], name: str) -> str | None:
+    raw = _str(env, name)
+    if raw is None:
+        return None
+    if not raw.startswith(("https://", "http://")) or "?" in raw or "#" in raw:
+        raise ConfigError(f"{name} must be an http(s) URL without a query, like https://host.example, got {raw!r}")
+    return raw.rstrip("/")
+
+
 @dataclass(frozen=True)
 class Config:
     """Settings of one process. Build it with `Config.from_env()`; tests use `dataclasses.replace`."""
@@ -111,6 +120,13 @@ class Config:
     push_service_account: str | None = None  # the `email` claim a push token must carry
     push_certs_url: str | None = None  # unset = Google's, https://www.googleapis.com/oauth2/v1/certs
     gmail_push_topic: str = "projects/workspace-orchestrator/topics/gmail-push"  # what users.watch publishes to
+    # Workspace add-on (HTTP endpoints under /addon): Google signs each request with a system ID token for the
+    # add-on's service agent; its audience is the endpoint's public URL (ADDON_BASE_URL + path) or ADDON_AUDIENCE.
+    addon_base_url: str | None = None  # the public URL the deployment descriptor names, e.g. https://host
+    addon_audience: str | None = None  # unset = each endpoint's own URL
+    addon_service_agent: str | None = None  # service-<number>@gcp-sa-gsuiteaddons.iam.gserviceaccount.com
+    addon_certs_url: str | None = None  # unset = Google's, https://www.googleapis.com/oauth2/v1/certs
+    addon_user_audience: str | None = None  # the user ID token's audience; unset = GOOGLE_CLIENT_ID
     demo_user_email: str = "sam@atlas.com"  # who a request without credentials acts as in demo mode
     # A frozen "now" (ISO 8601 with offset): the demo's data is from 2023, so `make demo` freezes the clock at the
     # dataset's now for "next meeting" and "last week" to mean something. Unset = the real clock.
@@ -157,6 +173,11 @@ class Config:
             push_service_account=_str(env, "PUSH_SERVICE_ACCOUNT"),
             push_certs_url=_str(env, "PUSH_CERTS_URL"),
             gmail_push_topic=_str(env, "GMAIL_PUSH_TOPIC", cls.gmail_push_topic) or cls.gmail_push_topic,
+            addon_base_url=_base_url(env, "ADDON_BASE_URL"),
+            addon_audience=_str(env, "ADDON_AUDIENCE"),
+            addon_service_agent=_str(env, "ADDON_SERVICE_AGENT"),
+            addon_certs_url=_str(env, "ADDON_CERTS_URL"),
+            addon_user_audience=_str(env, "ADDON_USER_AUDIENCE"),
             demo_user_email=_str(env, "DEMO_USER_EMAIL", cls.demo_user_email) or cls.demo_user_email,
             google_api_base_url=_str(env, "GOOGLE_API_BASE_URL"),
             google_token_uri=_str(env, "GOOGLE_TOKEN_URI"),
