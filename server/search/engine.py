@@ -11,6 +11,7 @@ import psycopg
 
 from server.search.filters import CONDITIONS, condition
 from server.search.statements import LISTINGS, STATEMENTS
+from server.store.pool import single_read
 
 # Which candidate lists a method uses (the evaluation scores each; the product uses "hybrid").
 METHODS: dict[str, tuple[bool, bool, bool]] = {
@@ -92,9 +93,10 @@ def search(conn: psycopg.Connection[Any], service: str, user_id: uuid.UUID | str
     where = condition(service, values)
     if order != "relevance":
         # A listing reads no vectors, so it needs none of the HNSW settings: one statement, one round trip.
-        rows = conn.execute(LISTINGS[service][order].replace("{filters}", where), {
-            "user_id": user_id, "text": text, "limit": limit,
-            **{name: values.get(name) for name in CONDITIONS[service]}}).fetchall()
+        with single_read(conn):
+            rows = conn.execute(LISTINGS[service][order].replace("{filters}", where), {
+                "user_id": user_id, "text": text, "limit": limit,
+                **{name: values.get(name) for name in CONDITIONS[service]}}).fetchall()
         # Each row ends with (has every topic word, the topic has words at all): no second round trip.
         topic = rows[0][-1] if rows else None
         listed = [row[:-2] for row in rows]

@@ -13,6 +13,8 @@ from typing import Any
 
 import psycopg
 
+from server.store.pool import single_read
+
 # Contacts (sql/007_contacts.sql) hold, per address and display name it was seen with, how often the index saw
 # it, and lookup keys: `keys @@ 'term':*` finds the rows where the term starts a word of the name, a segment of
 # the address's local part, or the address (one GIN lookup). Those few rows then get the exact rules: a word of
@@ -65,10 +67,11 @@ def resolve(conn: psycopg.Connection[Any], user_id: uuid.UUID | str, who: str, m
     if not term:
         return Resolution(who)
     words = re.escape(term)
-    rows = conn.execute(_PEOPLE, {"user_id": user_id, "me": me.lower(), "exact": term, "limit": limit,
-                                  "prefix": _prefix_query(term), "name_word": rf"(^|[^[:alnum:]]){words}",
-                                  "local_word": rf"(^|[._-]){words}"})
-    matches = [Person(email, name, seen) for email, name, seen in rows.fetchall()]
+    with single_read(conn):
+        rows = conn.execute(_PEOPLE, {"user_id": user_id, "me": me.lower(), "exact": term, "limit": limit,
+                                      "prefix": _prefix_query(term), "name_word": rf"(^|[^[:alnum:]]){words}",
+                                      "local_word": rf"(^|[._-]){words}"}).fetchall()
+    matches = [Person(email, name, seen) for email, name, seen in rows]
     # One person named exactly (full address or full name) is no ambiguity, even if others share a word of it.
     exact = [p for p in matches if term in (p.email, p.name.lower())]
     if len(exact) == 1:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 import select
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 import psycopg
 from psycopg import pq
@@ -53,6 +54,24 @@ def check(conn: psycopg.Connection) -> None:
         if not poller.poll(0):
             return
     ConnectionPool.check_connection(conn)
+
+
+@contextmanager
+def single_read(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Connection[Any]]:
+    """For one read-only statement: when `conn` has no transaction open, run it outside one.
+
+    A pooled connection starts a transaction on its first statement (BEGIN, one round trip) and the pool commits
+    it when the connection goes back (COMMIT, another): three round trips for one SELECT. One statement sees one
+    consistent snapshot by itself, so it needs neither. Inside a transaction the statement simply joins it.
+    """
+    if conn.autocommit or conn.info.transaction_status != pq.TransactionStatus.IDLE:
+        yield conn
+        return
+    conn.autocommit = True
+    try:
+        yield conn
+    finally:
+        conn.autocommit = False
 
 
 def make_pool(database_url: str, min_size: int = 1, max_size: int = 10, name: str = "app") -> ConnectionPool:

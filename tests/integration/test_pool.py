@@ -61,3 +61,21 @@ def test_a_notification_waiting_on_a_live_connection_costs_one_check_and_no_erro
         other.execute("NOTIFY wo_test_pool")
     time.sleep(0.2)  # the notification reaches the idle connection's socket
     assert _backend(pool) == backend and full_checks == [1]
+
+
+def test_a_single_read_on_an_idle_connection_opens_no_transaction(database_url) -> None:
+    from psycopg import pq
+
+    from server.store.pool import single_read
+
+    with psycopg.connect(database_url) as conn:
+        with single_read(conn):
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+        assert conn.info.transaction_status == pq.TransactionStatus.IDLE and not conn.autocommit
+        conn.execute("CREATE TEMP TABLE t (x int)")  # a transaction of the caller's...
+        with single_read(conn):
+            conn.execute("INSERT INTO t VALUES (1)")  # ...is joined, not committed
+        assert conn.info.transaction_status == pq.TransactionStatus.INTRANS
+        conn.rollback()
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            conn.execute("SELECT * FROM t")
