@@ -3,14 +3,16 @@ for Google's; its Gmail API serves a message the index does not have yet). Every
 against google.apps.card.v1.Card with unknown fields rejected, the wrapper against the documented format."""
 from __future__ import annotations
 
+import os
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 from flask import Flask
 
-from addon import deployment
+from addon import deployment, preview_html
 from emulator.push import Signer
 from emulator.testing import ControlClient, EmulatorServer
 from server import accounts
@@ -362,3 +364,34 @@ def test_the_descriptor_names_only_callbacks_this_app_serves(addon_app) -> None:
         assert "POST" in routes[url[len(BASE):]], url
     assert set(descriptor["addOns"]) >= {"common", "gmail", "calendar", "drive", "httpOptions"}
     assert "https://www.googleapis.com/auth/gmail.addons.current.message.readonly" in descriptor["oauthScopes"]
+
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "e2e" / "artifacts"
+
+
+def test_the_answer_and_message_cards_render_in_chromium(addon_app, seeded, signer) -> None:
+    """The cards the callbacks answer, drawn by addon/preview_html in headless Chromium (screenshots for a person
+    to look at in tests/e2e/artifacts/)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    (answer,) = cards_of(post(addon_app, signer, "/addon/query", event(signer, form={"query": ["emails from nadia"]})))
+    (message,) = cards_of(post(addon_app, signer, "/addon/gmail/message",
+                               event(signer, gmail={"messageId": "m1", "accessToken": "t"})))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 380, "height": 900})
+            for name, card in (("addon-answer-card", answer), ("addon-message-card", message)):
+                page.set_content(preview_html.page(card))
+                assert page.locator(".card .title").inner_text() == card["header"]["title"]
+                assert page.locator(".section").count() == len(card["sections"])
+                page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+                assert (ARTIFACTS / f"{name}.png").stat().st_size > 1000
+        finally:
+            browser.close()
