@@ -112,7 +112,7 @@ function showProblem(failure, retry) {
   $("problem").dataset.kind = failure.kind;
   retryProblem = retry || null;
   $("problem-retry").hidden = !retry || failure.kind === "auth";
-  $("problem-sign-in").hidden = failure.kind !== "auth";
+  $("problem-sign-in").hidden = failure.kind !== "auth" && failure.kind !== "reauth";
   $("problem-options").hidden = !(failure.kind === "offline" && P.openOptions);
   $("problem").hidden = false;
   if (failure.kind === "auth") signedOut();
@@ -146,7 +146,7 @@ function showUser(email, demo) {
 
 function signedOut() {
   $("who").textContent = "Not signed in.";
-  $("sign-in").hidden = !P.isExtension;
+  $("sign-in").hidden = false;
   $("demo-sign-in").hidden = !state.demo;
 }
 
@@ -184,6 +184,9 @@ async function signIn(interactive) {
   if (me.ok) {
     const data = await me.json();
     showUser(data.email, data.demo);
+    if (data.needs_reauth) {
+      showProblem(new Failure("reauth", data.message || "Google access was revoked: sign in again to reconnect."));
+    }
     return true;
   }
   if (me.status === 404 || me.status === 405) {
@@ -547,6 +550,7 @@ async function openConversation(id) {
 }
 
 function newConversation() {
+  if (!$("history").hidden) toggleHistory(false);
   state.conversationId = null;
   clearThread();
   $("intro").hidden = false;
@@ -641,7 +645,8 @@ function wire() {
     }
   });
   const signInNow = () => {
-    signIn(true)
+    if (P.webLogin) return P.webLogin(); // the web page signs in through the server's Google flow
+    forgetToken().then(() => signIn(true))
       .then((ok) => { if (ok) { clearProblem(); refreshSync(); } else showProblem(new Failure("auth", "Sign-in did not complete.")); })
       .catch((error) => report(error, signInNow));
   };

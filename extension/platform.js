@@ -74,6 +74,10 @@
       return null; // no chrome.identity on a web page: demo mode or a cookie session
     },
     async dropGoogleToken() {},
+    // Google sign-in for the web page: the server's own OAuth flow, back to this page with a session cookie.
+    webLogin() {
+      location.assign("/auth/login?next=/");
+    },
     openOptions: null,
     onServerChange() {},
   };

@@ -193,14 +193,23 @@ def _record_frames(page: Page) -> list[dict]:
     return frames
 
 
-def _ask_and_confirm(page: Page, demo: Demo, shot: str) -> tuple[str, str]:
-    """Ask QUESTION, check the streamed answer and the pending action, confirm it; returns (action, email) ids."""
-    frames = _record_frames(page)
+def _ask(page: Page, question: str) -> None:
+    """Type the question, press Enter, wait until its answer is complete."""
+    before = page.locator(".turn").count()
     query = page.get_by_label("Ask", exact=True)
-    query.fill(QUESTION)
+    query.fill(question)
     query.press("Enter")
+    expect(page.locator(".turn")).to_have_count(before + 1)
+    expect(page.locator(".turn").last).to_have_attribute("data-done", "true", timeout=60_000)
+
+
+def _ask_and_confirm(page: Page, demo: Demo, shot: str, received: list[dict]) -> tuple[str, str, str]:
+    """Ask QUESTION, check the streamed answer and the pending action, confirm it; returns the action's and the
+    email's ids and the conversation's. `received` is the page's WebSocket frames (`_record_frames`)."""
+    start = len(received)
+    _ask(page, QUESTION)
+    frames = received[start:]
     turn = page.locator(".turn").last
-    expect(turn).to_have_attribute("data-done", "true", timeout=60_000)
 
     streamed = "".join(f["text"] for f in frames if f.get("type") == "token")
     assert streamed, [f.get("type") for f in frames]  # the answer came over the socket, token by token
@@ -232,13 +241,15 @@ def _ask_and_confirm(page: Page, demo: Demo, shot: str) -> tuple[str, str]:
     assert demo.message(email_id)["trashed"], "confirmed, but the emulator's message is not in the trash"
     assert demo.action(action_id)["state"] == "done"
     page.screenshot(path=str(ARTIFACTS / f"{shot}-confirmed.png"), full_page=True)
-    return action_id, email_id
+    (conversation,) = {f["conversation_id"] for f in frames if f.get("type") == "conversation"}
+    return action_id, email_id, conversation
 
 
 def test_extension_panel_asks_streams_and_confirms(extension: tuple[BrowserContext, str], demo: Demo) -> None:
     context, extension_id = extension
     _set_server(context, extension_id, demo.url)
     page = context.new_page()
+    received = _record_frames(page)
     page.goto(f"chrome-extension://{extension_id}/panel.html")
     expect(page.locator("#who")).not_to_have_text("Connecting…")
     assert page.evaluate("window.__identityCalls") >= 1  # the panel asked chrome.identity for a Google token
@@ -250,7 +261,7 @@ def test_extension_panel_asks_streams_and_confirms(extension: tuple[BrowserConte
     expect(page.locator("#sync-status")).to_contain_text("Email ✓", timeout=15_000)
     expect(page.locator("#problem")).to_be_hidden()
 
-    _ask_and_confirm(page, demo, "extension-panel")
+    _action, _email, first_conversation = _ask_and_confirm(page, demo, "extension-panel", received)
 
     # The conversation is in the history; opening it shows its turn and continues it.
     page.get_by_role("button", name="History").click()
@@ -258,10 +269,27 @@ def test_extension_panel_asks_streams_and_confirms(extension: tuple[BrowserConte
     expect(entry).to_be_visible()
     expect(page.locator("#history-list button").first).to_be_focused()
     page.screenshot(path=str(ARTIFACTS / "extension-panel-history.png"), full_page=True)
+    page.get_by_role("button", name="New conversation").click()
+    expect(page.locator(".turn")).to_have_count(0)
+    page.get_by_role("button", name="History").click()
     entry.click()
     expect(page.locator("#history")).to_be_hidden()
     expect(page.locator(".turn .question")).to_have_text([QUESTION])
     expect(page.get_by_label("Ask", exact=True)).to_be_focused()
+
+    # Continuing it: a search, then a follow-up that acts on what that answer listed.
+    start = len(received)
+    _ask(page, "emails from nadia")
+    second = page.locator(".turn").last.locator(".result-group.gmail li a").nth(1).inner_text()
+    _ask(page, "reply to the second one saying thanks, talk soon")
+    conversations = {f["conversation_id"] for f in received[start:] if f.get("type") == "conversation"}
+    assert len(conversations) == 1 and conversations == {first_conversation}, (conversations, first_conversation)
+    reply = page.locator(".turn").last.locator('.action[data-state="pending"]')
+    expect(reply).to_have_count(1)
+    expect(reply).to_contain_text(second)
+    page.screenshot(path=str(ARTIFACTS / "extension-panel-follow-up.png"), full_page=True)
+    reply.get_by_role("button", name="Cancel").click()
+    expect(page.locator(".turn").last.locator(".action")).to_have_attribute("data-state", "cancelled")
 
 
 def test_extension_panel_shows_expired_sign_in_and_offline_server(extension: tuple[BrowserContext, str],
@@ -301,11 +329,12 @@ def test_web_page_at_root_asks_confirms_and_undoes(pw: Playwright, demo: Demo) -
     browser = pw.chromium.launch(executable_path=CHROMIUM, headless=False, args=FLAGS)
     try:
         page = browser.new_page(viewport={"width": 900, "height": 900})
+        received = _record_frames(page)
         page.goto(demo.url + "/")
         expect(page).to_have_title("Workspace Orchestrator")
         expect(page.locator("#who")).not_to_have_text("Connecting…")
         expect(page.locator("#open-options")).to_be_hidden()  # no extension settings on the web page
-        action_id, email_id = _ask_and_confirm(page, demo, "web-page")
+        action_id, email_id, _conversation = _ask_and_confirm(page, demo, "web-page", received)
 
         card = page.locator(f'.action[data-action="{action_id}"]')
         card.get_by_role("button", name="Undo").click()
