@@ -125,9 +125,13 @@ def callback(handler: Callable[[Event], dict[str, Any]]) -> Callable[[], Respons
     return wrapped
 
 
+TRIGGERS = (f"{cards.PREFIX}/homepage", f"{cards.PREFIX}/gmail/message")
+
+
 def _error(code: str, detail: str | None) -> dict[str, Any]:
+    """An error card, wrapped the way this endpoint answers (a trigger's action, or a button's renderActions)."""
     card = cards.error(code, detail)
-    return cards.render(push_card=card) if request.path != f"{cards.PREFIX}/homepage" else cards.push(card)
+    return cards.push(card) if request.path in TRIGGERS else cards.render(push_card=card)
 
 
 def _action_code(exc: ActionError) -> str:
