@@ -35,7 +35,7 @@ from marshmallow import Schema, fields, validate
 
 from server import accounts, signin
 from server.config import Config, ConfigError
-from server.crypto import parse_key
+from server.crypto import TokenCipherError, parse_key
 from server.errors import ApiError, error_response
 from server.faces import validation
 from server.faces.auth import SESSION_COOKIE, current_user, presented_credentials
@@ -300,7 +300,13 @@ def _revoke_google(svc: Any, user: users.User) -> None:
     blob = user.google_refresh_token_enc or user.google_access_token_enc
     revoked = True
     if blob is not None:
-        revoked = signin.revoke(svc.config, accounts.cipher(svc.config).decrypt(blob, str(user.id)))
+        try:
+            google_token = accounts.cipher(svc.config).decrypt(blob, str(user.id))
+        except TokenCipherError:  # another key wrote it: nothing we could revoke with; our copy goes anyway
+            log.error("stored google token does not decrypt; not revoked at Google", extra={"user_id": str(user.id)})
+            revoked = False
+        else:
+            revoked = signin.revoke(svc.config, google_token)
     with svc.pool.connection() as conn:
         users.disconnect(conn, user.id)
     log.info("signed out", extra={"user_id": str(user.id), "google_revoked": revoked})
