@@ -93,6 +93,16 @@ class Demo:
         assert response.status_code == 200, response.text
         return response.json()
 
+    def _servers(self) -> list[psutil.Process]:
+        """The demo's PostgreSQL and Redis (started detached, so not among the launcher's children)."""
+        found = []
+        for pidfile in (self.data_dir / "postgres" / "postmaster.pid", self.data_dir / "redis" / "redis.pid"):
+            try:
+                found.append(psutil.Process(int(pidfile.read_text().split()[0])))
+            except (OSError, ValueError, IndexError, psutil.NoSuchProcess):
+                pass
+        return found
+
     def stop(self) -> None:
         """SIGTERM (the launcher stops what it started); kill what is left only if that does not work."""
         if self.proc.poll() is not None:
@@ -101,11 +111,12 @@ class Demo:
             tree = psutil.Process(self.proc.pid).children(recursive=True)
         except psutil.NoSuchProcess:
             tree = []
+        servers = self._servers()
         self.proc.send_signal(signal.SIGTERM)
         try:
-            self.proc.wait(60)
+            self.proc.wait(30)  # ~5 s normally; honcho can hang on an embedder stopped mid-job (then: kill)
         except subprocess.TimeoutExpired:
-            for proc in [psutil.Process(self.proc.pid), *tree]:
+            for proc in [psutil.Process(self.proc.pid), *tree, *servers]:
                 try:
                     proc.kill()
                 except psutil.NoSuchProcess:
