@@ -105,7 +105,11 @@ def evaluate(rows: list[dict[str, Any]], classifier: OfflineClassifier) -> dict[
     """Every score, from the rows and the classifier's predictions."""
     started = time.monotonic()
     predictions = classifier.parse_batch([r["sentence"] for r in rows], NOW)
-    seconds = time.monotonic() - started
+    return score(rows, predictions, time.monotonic() - started)
+
+
+def score(rows: list[dict[str, Any]], predictions: list[ParsedIntent], seconds: float = 0.0) -> dict[str, Any]:
+    """Every score, from the rows and their predictions (row for row)."""
     in_scope = [(r, p) for r, p in zip(rows, predictions) if gold_label(r) != OUT_OF_SCOPE]
     oos = [(r, p) for r, p in zip(rows, predictions) if gold_label(r) == OUT_OF_SCOPE]
     label = _predicted
