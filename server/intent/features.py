@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Sequence
 
 import numpy as np
+
+from server.intent import timeexpr
 
 _WORD = re.compile(r"[a-z0-9]+")
 _OPENERS = {"'": "'", '"': '"', "‘": "’", "“": "”"}
@@ -85,15 +88,72 @@ def words(text: str) -> list[str]:
 
 def bag_of_words(texts: Sequence[str], vocabulary: dict[str, int]) -> np.ndarray:
     """Binary word presence, each row scaled to unit length (so long requests don't dominate)."""
+    return bag_of_tokens(texts, vocabulary, ("words",))
+
+
+# What the model reads besides the embedding, by kind. Words are stored as themselves; the other kinds carry a
+# mark no word has, so one vocabulary holds them all and an old words-only model still loads.
+TOKEN_KINDS = ("words", "bigrams", "first", "time")
+# Only the presence and kind of a time expression count, so any fixed moment resolves them.
+_TIME_NOW = datetime(2023, 11, 30, tzinfo=timezone.utc)
+
+
+def tokens(text: str, kinds: Sequence[str]) -> list[list[str]]:
+    """The tokens of each kind in `text` (already `model_text`), in the order of `kinds`."""
+    ws = words(text)
+    out: list[list[str]] = []
+    for kind in kinds:
+        if kind == "words":
+            out.append(ws)
+        elif kind == "bigrams":
+            out.append([f"{a} {b}" for a, b in zip(["<s>"] + ws, ws + ["</s>"])])
+        elif kind == "first":
+            # The head of the request after politeness: "^remind", "^what", "^do" ("can you remind me" → remind).
+            head = [w for w in ws if w not in _POLITE]
+            out.append([f"^{w}" for w in head[:2]])
+        elif kind == "time":
+            out.append(_time_tokens(text))
+        else:
+            raise ValueError(f"unknown token kind {kind!r}")
+    return out
+
+
+_POLITE = frozenset("""please pls can could would will you hey hi hello ok okay i d like want need to just also now
+so um uh""".split())
+
+
+def _time_tokens(text: str) -> list[str]:
+    """Marks for the time expressions in `text`: "@time" when there is one, "@day" for a day or longer, "@clock"
+    for a time of day, "@duration" for a length of time."""
+    found = timeexpr.find_times(text, _TIME_NOW)
+    out = []
+    if found:
+        out.append("@time")
+        if any(t.granularity != "minute" for t in found):
+            out.append("@day")
+        if any(t.granularity == "minute" for t in found):
+            out.append("@clock")
+    if timeexpr.find_durations(text, [t.span for t in found]):
+        out.append("@duration")
+    return out
+
+
+def bag_of_tokens(texts: Sequence[str], vocabulary: dict[str, int], kinds: Sequence[str],
+                  kind_weights: Sequence[float] | None = None) -> np.ndarray:
+    """Binary token presence; each kind's part of a row is scaled to unit length (times its weight)."""
     out = np.zeros((len(texts), len(vocabulary)), dtype=np.float32)
+    weights = kind_weights or [1.0] * len(kinds)
     for row, text in enumerate(texts):
-        cols = sorted({vocabulary[w] for w in words(text) if w in vocabulary})
-        if cols:
-            out[row, cols] = 1.0 / np.sqrt(len(cols))
+        for toks, weight in zip(tokens(text, kinds), weights):
+            cols = sorted({vocabulary[t] for t in toks if t in vocabulary})
+            if cols:
+                out[row, cols] = weight / np.sqrt(len(cols))
     return out
 
 
 def feature_matrix(embeddings: np.ndarray, texts: Sequence[str], vocabulary: dict[str, int],
-                   scale: float) -> np.ndarray:
-    """[embedding, bag of words] side by side, both scaled (unit vectors are too small for a linear model)."""
-    return np.hstack([embeddings * scale, bag_of_words(texts, vocabulary) * scale]).astype(np.float32)
+                   scale: float, kinds: Sequence[str] = ("words",),
+                   kind_weights: Sequence[float] | None = None) -> np.ndarray:
+    """[embedding, tokens] side by side, both scaled (unit vectors are too small for a linear model)."""
+    return np.hstack([embeddings * scale, bag_of_tokens(texts, vocabulary, kinds, kind_weights) * scale]
+                     ).astype(np.float32)

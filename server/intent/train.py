@@ -17,7 +17,7 @@ import numpy as np
 
 from server.embeddings.minilm import MiniLMEmbedder
 from server.intent.dataset import HWU64_FILE, Utterance, import_hwu64, load_training
-from server.intent.features import feature_matrix, model_text, words
+from server.intent.features import feature_matrix, model_text, tokens
 from server.intent.labels import OUT_OF_SCOPE, class_label
 from server.intent.model import MODEL_PATH, LinearIntentModel, train_softmax
 
@@ -30,25 +30,42 @@ MIN_WORD_COUNT = 2
 DEFAULT_IN_SCOPE_BIAS = 2.0
 
 
-def build_vocabulary(texts: list[str], min_count: int = MIN_WORD_COUNT) -> dict[str, int]:
-    """Words seen in at least `min_count` training sentences."""
+def build_vocabulary(texts: list[str], min_count: int = MIN_WORD_COUNT,
+                     kinds: tuple[str, ...] = ("words",)) -> dict[str, int]:
+    """Tokens (of `kinds`) seen in at least `min_count` training sentences."""
     counts: dict[str, int] = {}
     for text in texts:
-        for w in set(words(model_text(text))):
-            counts[w] = counts.get(w, 0) + 1
+        for toks in tokens(model_text(text), kinds):
+            for t in set(toks):
+                counts[t] = counts.get(t, 0) + 1
     return {w: i for i, w in enumerate(sorted(w for w, n in counts.items() if n >= min_count))}
 
 
-def fit(utterances: list[Utterance], embeddings: np.ndarray, in_scope_bias: float) -> LinearIntentModel:
+def class_weights(y: np.ndarray, n_classes: int, mode: str) -> np.ndarray | None:
+    """Per-example weights that even out class sizes: "balanced" (1/n), "sqrt" (1/√n), "none"."""
+    if mode == "none":
+        return None
+    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
+    per_class = 1.0 / (counts if mode == "balanced" else np.sqrt(counts))
+    return per_class[y]
+
+
+def fit(utterances: list[Utterance], embeddings: np.ndarray, in_scope_bias: float,
+        kinds: tuple[str, ...] | list[str] = ("words",), kind_weights: tuple[float, ...] | list[float] | None = None,
+        balance: str = "none", l2: float = L2, epochs: int = EPOCHS, scale: float = SCALE,
+        min_count: int = MIN_WORD_COUNT, learning_rate: float = 0.025) -> LinearIntentModel:
     """A model trained on `utterances` (with their embeddings, row for row)."""
+    kinds = tuple(kinds)
+    weights = tuple(kind_weights) if kind_weights else (1.0,) * len(kinds)
     classes = sorted({u.model_class for u in utterances})
     index = {c: i for i, c in enumerate(classes)}
     texts = [u.text for u in utterances]
-    vocabulary = build_vocabulary(texts)
-    x = feature_matrix(embeddings, [model_text(t) for t in texts], vocabulary, SCALE)
+    vocabulary = build_vocabulary(texts, min_count, kinds)
+    x = feature_matrix(embeddings, [model_text(t) for t in texts], vocabulary, scale, kinds, weights)
     y = np.array([index[u.model_class] for u in utterances])
-    w, b = train_softmax(x, y, len(classes), l2=L2, epochs=EPOCHS)
-    return LinearIntentModel(classes, vocabulary, w, b, SCALE, in_scope_bias, MiniLMEmbedder.name)
+    w, b = train_softmax(x, y, len(classes), l2=l2, epochs=epochs, learning_rate=learning_rate,
+                         sample_weight=class_weights(y, len(classes), balance))
+    return LinearIntentModel(classes, vocabulary, w, b, scale, in_scope_bias, MiniLMEmbedder.name, kinds, weights)
 
 
 def _dev_report(utterances: list[Utterance], embeddings: np.ndarray, folds: set[int]) -> None:
