@@ -205,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
           if r["hwu"]["out_of_scope_recognised"] >= args.min_oos]
     if ok:
         best, bias = max(ok)
-        print(f"operating point: bias {bias} — HWU64 strict {best:.1%} with out of scope recognised ≥ {args.min_oos:.1%}")
+        print(f"operating point: bias {bias} — HWU64 strict {best:.1%} with out of scope recognised "
+              f"≥ {args.min_oos:.1%}")
     print(f"{time.monotonic() - started:.0f} s", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps({str(b): r for b, r in results.items()}, indent=2) + "\n", encoding="utf-8")
