@@ -116,14 +116,7 @@ def cross_validate(rounds: int, biases: list[float], embedder: CachingEmbedder, 
         dev = [i for i, u in enumerate(utterances) if u.fold in dev_folds or part[i] == k]
         held = set(dev)
         tr = [i for i in range(len(utterances)) if i not in held]
-        train_options = {k: v for k, v in fit_options.items() if not k.startswith("knn_")}
-        model = _fit_cached([utterances[i] for i in tr], embeddings[tr], biases[0], train_options)
-        for k_, v in fit_options.items():
-            if k_.startswith("knn_"):  # the vote needs no training: set on the trained model
-                setattr(model, k_, v)
-                index = {c: j for j, c in enumerate(model.classes)}
-                model.neighbours = embeddings[tr]
-                model.neighbour_classes = np.array([index[utterances[i].model_class] for i in tr])
+        model = _fit_cached([utterances[i] for i in tr], embeddings[tr], biases[0], fit_options)
         dev_rows = [as_row(utterances[i], annotations) for i in dev]
         for bias in biases:
             model.in_scope_bias = bias

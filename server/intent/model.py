@@ -37,13 +37,6 @@ class LinearIntentModel:
     embedder_name: str = "minilm-l6-v2-int8"  # the embeddings it was trained on; others are meaningless to it
     token_kinds: tuple[str, ...] = ("words",)   # features.TOKEN_KINDS it reads besides the embedding
     kind_weights: tuple[float, ...] = (1.0,)
-    # A nearest-neighbour vote over the training sentences' embeddings, blended into the softmax's probabilities
-    # with weight `knn_weight` (0: none, and no neighbours are kept).
-    neighbours: np.ndarray | None = None          # (n, dim) unit vectors
-    neighbour_classes: np.ndarray | None = None   # (n,) class indices
-    knn_k: int = 10
-    knn_weight: float = 0.0
-    knn_temperature: float = 0.05
 
     def __post_init__(self) -> None:
         self.labels = [class_label(c) for c in self.classes]
@@ -61,27 +54,12 @@ class LinearIntentModel:
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         p /= p.sum(axis=1, keepdims=True)
-        if self.knn_weight > 0 and self.neighbours is not None and self.neighbour_classes is not None:
-            p = (1 - self.knn_weight) * p + self.knn_weight * self.neighbour_vote(embeddings)
         out = []
         for row in p:
             totals: dict[tuple[str, str], float] = {}
             for label, prob in zip(self.labels, row):
                 totals[label] = totals.get(label, 0.0) + float(prob)
             out.append(dict(sorted(totals.items(), key=lambda kv: -kv[1])))
-        return out
-
-    def neighbour_vote(self, embeddings: np.ndarray) -> np.ndarray:
-        """P(class) from the `knn_k` most similar training sentences, each weighted by exp(cosine / temperature)."""
-        assert self.neighbours is not None and self.neighbour_classes is not None
-        sims = embeddings.astype(np.float32) @ self.neighbours.T
-        k = min(self.knn_k, sims.shape[1])
-        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        top_sims = np.take_along_axis(sims, top, axis=1)
-        w = np.exp((top_sims - top_sims.max(axis=1, keepdims=True)) / self.knn_temperature)
-        w /= w.sum(axis=1, keepdims=True)
-        out = np.zeros((len(embeddings), len(self.classes)), dtype=np.float32)
-        np.add.at(out, (np.repeat(np.arange(len(embeddings)), k), self.neighbour_classes[top].ravel()), w.ravel())
         return out
 
     def predict(self, embedder: Embedder, texts: Sequence[str]) -> list[dict[tuple[str, str], float]]:
@@ -94,15 +72,7 @@ class LinearIntentModel:
                             weights=self.weights.astype(np.float16), bias=self.bias.astype(np.float32),
                             scale=np.float32(self.scale), in_scope_bias=np.float32(self.in_scope_bias),
                             embedder_name=np.array(self.embedder_name), token_kinds=np.array(self.token_kinds),
-                            kind_weights=np.array(self.kind_weights, dtype=np.float32),
-                            **self._knn_arrays())
-
-    def _knn_arrays(self) -> dict[str, np.ndarray]:
-        if self.knn_weight <= 0 or self.neighbours is None or self.neighbour_classes is None:
-            return {}
-        return {"neighbours": self.neighbours.astype(np.float16),
-                "neighbour_classes": self.neighbour_classes.astype(np.int16),
-                "knn": np.array([self.knn_k, self.knn_weight, self.knn_temperature], dtype=np.float32)}
+                            kind_weights=np.array(self.kind_weights, dtype=np.float32))
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "LinearIntentModel":
@@ -116,16 +86,7 @@ class LinearIntentModel:
                        embedder_name=str(data["embedder_name"]),
                        token_kinds=tuple(str(k) for k in data["token_kinds"]) if "token_kinds" in data else ("words",),
                        kind_weights=tuple(float(w) for w in data["kind_weights"]) if "kind_weights" in data
-                       else (1.0,),
-                       **_knn_fields(data))
-
-
-def _knn_fields(data: "np.lib.npyio.NpzFile") -> dict[str, object]:
-    if "knn" not in data:
-        return {}
-    k, weight, temperature = (float(v) for v in data["knn"])
-    return {"neighbours": data["neighbours"].astype(np.float32), "neighbour_classes": data["neighbour_classes"]
-            .astype(np.int64), "knn_k": int(k), "knn_weight": weight, "knn_temperature": temperature}
+                       else (1.0,))
 
 
 def train_softmax(x: np.ndarray, y: np.ndarray, n_classes: int, l2: float = 1e-5, epochs: int = 200,

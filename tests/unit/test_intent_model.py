@@ -93,24 +93,23 @@ def test_class_weights_even_out_class_sizes() -> None:
     assert w is not None and w[:3].sum() == pytest.approx(w[3])
 
 
-def _model(**extra: object) -> LinearIntentModel:
+def _model() -> LinearIntentModel:
     rng = np.random.default_rng(0)
     classes = ["hwu:calendar_query", "hwu:weather_query", "ours:drive/share"]
     vocab = {"meeting": 0, "rain": 1, "@time": 2}
     return LinearIntentModel(classes, vocab, rng.standard_normal((384 + 3, 3)).astype(np.float32),
                              np.zeros(3, np.float32), in_scope_bias=1.5, token_kinds=("words", "time"),
-                             kind_weights=(1.0, 0.5), **extra)  # type: ignore[arg-type]
+                             kind_weights=(1.0, 0.5))
 
 
 def test_save_and_load_keep_what_the_model_reads(tmp_path: Path) -> None:
     rng = np.random.default_rng(1)
     emb = rng.standard_normal((2, 384)).astype(np.float32)
     emb /= np.linalg.norm(emb, axis=1, keepdims=True)
-    model = _model(neighbours=emb, neighbour_classes=np.array([0, 1]), knn_k=1, knn_weight=0.3)
+    model = _model()
     model.save(tmp_path / "m.npz")
     loaded = LinearIntentModel.load(tmp_path / "m.npz")
     assert loaded.token_kinds == ("words", "time") and loaded.kind_weights == (1.0, 0.5)
-    assert loaded.knn_weight == pytest.approx(0.3) and loaded.knn_k == 1
     texts = ["any meeting tomorrow", "will it rain"]
     for a, b in zip(model.label_probabilities(emb, texts), loaded.label_probabilities(emb, texts)):
         assert list(a) == list(b)
@@ -124,12 +123,5 @@ def test_a_words_only_model_file_still_loads(tmp_path: Path) -> None:
                         weights=model.weights[:386].astype(np.float16), bias=model.bias,
                         scale=np.float32(10), in_scope_bias=np.float32(2), embedder_name=np.array("minilm-l6-v2-int8"))
     loaded = LinearIntentModel.load(path)
-    assert loaded.token_kinds == ("words",) and loaded.knn_weight == 0.0
+    assert loaded.token_kinds == ("words",)
     assert len(loaded.label_probabilities(np.zeros((1, 384), np.float32), ["meeting"])) == 1
-
-
-def test_the_neighbour_vote_follows_the_nearest_sentences() -> None:
-    emb = np.eye(384, dtype=np.float32)[:3]
-    model = _model(neighbours=emb, neighbour_classes=np.array([0, 1, 2]), knn_k=2, knn_weight=1.0)
-    vote = model.neighbour_vote(emb[[1]])
-    assert vote.argmax() == 1 and vote.sum() == pytest.approx(1.0)
