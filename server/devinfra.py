@@ -190,12 +190,27 @@ class EmbeddedPostgres:
 
     def stop(self, force: bool = False) -> None:
         """Stop the server if this object started it (or `force`); a no-op otherwise."""
-        if not (self.started or force) or not (self.pgdata / "postmaster.pid").exists():
+        pidfile = self.pgdata / "postmaster.pid"
+        if not (self.started or force) or not pidfile.exists():
             return
-        subprocess.run(
-            [str(self.bin_dir() / "pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w", "-t", "60", "stop"],
-            capture_output=True, **self._run_as(),  # type: ignore[arg-type]
-        )
+        try:
+            pid: int | None = int(pidfile.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            pid = None
+        for mode in ("fast", "immediate"):  # immediate only if a fast shutdown did not end it
+            subprocess.run(
+                [str(self.bin_dir() / "pg_ctl"), "-D", str(self.pgdata), "-m", mode, "-w", "-t", "60", "stop"],
+                capture_output=True, **self._run_as(),  # type: ignore[arg-type]
+            )
+            deadline = time.monotonic() + 10
+            while pid is not None and _pid_alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if pid is None or not _pid_alive(pid):
+                break
+        if pid is not None and _pid_alive(pid):
+            log.warning("embedded PostgreSQL did not stop; killing it", extra={"pid": pid})
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self.started = False
         log.info("stopped embedded PostgreSQL", extra={"pgdata": str(self.pgdata)})
 
