@@ -141,11 +141,12 @@ class OfflineClassifier:
         service = services[0] if len(services) == 1 else "multi" if services else "none"
         operation = main.label[1] if service != "none" else "out_of_scope"
 
-        if service != "none" and _BOOKING.search(p.masked):
+        if _BOOKING.search(p.masked):
             # "Cancel my Turkish Airlines flight": a booking lives in the mail that confirmed it (and the calendar
             # entry made for it), whatever the model made of the words.
             service, services, operation = "multi", ["gmail", "calendar"], "cancel_booking"
             ordered = [("gmail", "search"), ("calendar", "search"), ("gmail", "cancel_booking")]
+            main = _ClauseResult(main.clause, ("gmail", "cancel_booking"), max(main.confidence, VERB_CONFIDENCE))
         entities = self._entities(p, results, main, now, resolve_people)
         intent = ParsedIntent(text=p.text, service=service, operation=operation, services=services,
                               operations=[label[1] for label in ordered] if service != "none" else [operation],
@@ -395,8 +396,8 @@ def _vague_question(intent: ParsedIntent, p: _Prepared) -> str | None:
 
 
 def _people_question(intent: ParsedIntent, can_resolve: bool) -> str | None:
-    if intent.operation not in WRITE_OPERATIONS:
-        return None
+    if intent.operation not in WRITE_OPERATIONS or intent.operation == "cancel_booking":
+        return None  # a booking's draft goes to whoever confirmed it; "to Paris" names no one to write to
     for person in intent.entities.people:
         if person.ambiguous:
             options = " or ".join(f"{c.name} <{c.email}>" if c.name else c.email for c in person.candidates)

@@ -75,3 +75,13 @@ def test_a_reference_is_a_code_not_the_next_word() -> None:
     assert booking_reference("Your booking reference number: please see the attachment") is None
     assert booking_reference("PNR: ab12cd") == "AB12CD"
     assert how_to_cancel("Nothing about that here. Enjoy your trip!") == []
+
+
+def test_a_place_after_to_is_not_asked_about_as_a_recipient(classifier) -> None:
+    intent = classifier.parse("cancel my train tickets to Paris", NOW, lambda name: FakeNobody())
+    assert intent.operation == "cancel_booking" and not intent.needs_clarification
+
+
+class FakeNobody:
+    matches: list = []
+    ambiguous = False
