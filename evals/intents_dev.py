@@ -165,6 +165,7 @@ def summary(report: dict[str, Any]) -> str:
     ent = report["entity_f1"]
     return (f"strict {acc['strict']:.1%}  family {acc['family']:.1%}  service {acc['service']:.1%}  "
             f"in-scope→oos {report['in_scope_called_out_of_scope']:.1%}  "
+            f"asked to confirm {report['in_scope_asked_to_clarify']:.1%}  "
             f"oos recognised {report['out_of_scope_recognised']:.1%}  "
             f"people F1 {ent['people']['token']['f1']:.3f}  dates F1 {ent['dates']['token']['f1']:.3f}  "
             f"(n={report['in_scope']}/{report['out_of_scope']})")
