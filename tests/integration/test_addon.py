@@ -216,9 +216,10 @@ def test_homepage_has_a_query_box_and_recent_conversations(addon_app, seeded, si
 
 
 def test_the_answer_card_has_a_section_per_service_with_links_and_quick_actions(addon_app, seeded, signer) -> None:
-    (files,) = cards_of(post(addon_app, signer, "/addon/query", event(signer, form={"query": ["the Q4 budget"]})))
+    (files,) = cards_of(post(addon_app, signer, "/addon/query",
+                             event(signer, form={"query": ["find the Q4 budget file"]})))
     (mail,) = cards_of(post(addon_app, signer, "/addon/query",
-                            event(signer, form={"query": ["emails and files about the Q4 budget"]})))
+                            event(signer, form={"query": ["emails about the Q4 budget"]})))
     assert [s["header"] for s in files["sections"] if s.get("header")] == ["Drive (1)"]
     assert [s["header"] for s in mail["sections"] if s.get("header")] == ["Gmail (1)"]
     assert "Q4 budget review" in card_texts(mail) and "Eve's secret budget" not in card_texts(mail)
