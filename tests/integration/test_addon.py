@@ -376,8 +376,7 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "e2e" / "artifacts"
 def test_the_answer_and_message_cards_render_in_chromium(addon_app, seeded, signer) -> None:
     """The cards the callbacks answer, drawn by addon/preview_html in headless Chromium (screenshots for a person
     to look at in tests/e2e/artifacts/)."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: `make test` installs Debian's chromium"
     from playwright.sync_api import sync_playwright
 
     (answer,) = cards_of(post(addon_app, signer, "/addon/query", event(signer, form={"query": ["emails from nadia"]})))
