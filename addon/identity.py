@@ -16,21 +16,17 @@ import logging
 from typing import Any, Mapping
 
 import google.auth.exceptions
-from flask import current_app, request
+from flask import request
 
 from server.config import Config
 from server.errors import ApiError
-from server.oidc import GOOGLE_CERTS_URL, CertsCache, verify
+from server.oidc import GOOGLE_CERTS_URL, CertsCache, app_certs_cache, verify
 
 log = logging.getLogger(__name__)
 
 
 def _cache(certs_url: str) -> CertsCache:
-    key = "wo.addon_certs"
-    cache = current_app.extensions.get(key)
-    if cache is None or cache.certs_url != certs_url:
-        cache = current_app.extensions[key] = CertsCache(certs_url)
-    return cache
+    return app_certs_cache("wo.addon_certs", certs_url)
 
 
 def base_url(config: Config) -> str:

@@ -107,3 +107,14 @@ def verify(token: str, cache: CertsCache, audience: str | None) -> Mapping[str, 
     if claims.get("iss") not in ISSUERS:
         raise ValueError(f"token issued by {claims.get('iss')!r}")
     return claims
+
+
+def app_certs_cache(key: str, certs_url: str) -> CertsCache:
+    """The current Flask app's certs cache kept under `key` for `certs_url` (made on first use, remade when the URL
+    changes), so every request of the app shares one cache per kind of token."""
+    from flask import current_app
+
+    cache = current_app.extensions.get(key)
+    if cache is None or cache.certs_url != certs_url:
+        cache = current_app.extensions[key] = CertsCache(certs_url)
+    return cache

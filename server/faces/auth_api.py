@@ -28,7 +28,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from flask import Blueprint, Response, current_app, g, jsonify, redirect, request
+from flask import Blueprint, Response, g, jsonify, redirect, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import escape
 from marshmallow import Schema, fields, validate
@@ -40,7 +40,7 @@ from server.errors import ApiError, error_response
 from server.faces import validation
 from server.faces.auth import SESSION_COOKIE, current_user, presented_credentials
 from server.services import services
-from server.oidc import GOOGLE_CERTS_URL, CertsCache
+from server.oidc import GOOGLE_CERTS_URL, CertsCache, app_certs_cache
 from server.signin import MESSAGES, SignInError
 from server.store import sessions, users
 
@@ -72,11 +72,7 @@ def _serializer(config: Config) -> URLSafeTimedSerializer:
 
 def _certs(config: Config) -> CertsCache:
     """The app's cache of Google's id_token certs."""
-    url = config.google_id_token_certs_url or GOOGLE_CERTS_URL
-    cache = current_app.extensions.get("wo.id_token_certs")
-    if cache is None or cache.certs_url != url:
-        cache = current_app.extensions["wo.id_token_certs"] = CertsCache(url)
-    return cache
+    return app_certs_cache("wo.id_token_certs", config.google_id_token_certs_url or GOOGLE_CERTS_URL)
 
 
 def safe_next(raw: str | None) -> str:

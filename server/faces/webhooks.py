@@ -20,13 +20,13 @@ from typing import Any, Mapping
 
 import google.auth.exceptions
 import redis
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from google.auth import jwt as google_jwt
 from google.oauth2 import id_token
 from marshmallow import INCLUDE, Schema, ValidationError, fields
 
 from server.errors import ApiError
-from server.oidc import CLOCK_SKEW_SECONDS, GOOGLE_CERTS_URL, ISSUERS, CertsCache
+from server.oidc import CLOCK_SKEW_SECONDS, GOOGLE_CERTS_URL, ISSUERS, CertsCache, app_certs_cache
 from server.services import services
 from server.store import users
 from workers.enqueue import enqueue_sync
@@ -61,11 +61,7 @@ class _GmailNotification(Schema):
 
 def _certs_cache(certs_url: str) -> CertsCache:
     """The app's certs cache for `certs_url` (one per app, made on first push)."""
-    key = "wo.push_certs"
-    cache = current_app.extensions.get(key)
-    if cache is None or cache.certs_url != certs_url:
-        cache = current_app.extensions[key] = CertsCache(certs_url)
-    return cache
+    return app_certs_cache("wo.push_certs", certs_url)
 
 
 def verify_push_token(authorization: str | None) -> Mapping[str, Any]:
