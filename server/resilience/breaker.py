@@ -12,6 +12,7 @@ import enum
 import logging
 import threading
 import time
+import weakref
 from typing import Callable
 
 log = logging.getLogger(__name__)
@@ -23,8 +24,21 @@ class BreakerState(str, enum.Enum):
     HALF_OPEN = "half_open"
 
 
+# Every breaker of the process, for /metrics and /readyz (weak: a breaker lives as long as its owner).
+_ALL: "weakref.WeakSet[CircuitBreaker]" = weakref.WeakSet()
+_ALL_LOCK = threading.Lock()
+
+
+def all_breakers() -> list["CircuitBreaker"]:
+    """The process's live breakers (LLM providers, Google services, caches), sorted by name."""
+    with _ALL_LOCK:
+        return sorted(_ALL, key=lambda b: b.name)
+
+
 class CircuitBreaker:
-    """Per-dependency breaker. Call `allow()` before a call, then `record_success()` or `record_failure()`."""
+    """Per-dependency breaker. Call `allow()` before a call, then `record_success()` or `record_failure()`.
+
+    Every breaker registers itself in `all_breakers()` so metrics and readiness can show its state."""
 
     def __init__(self, name: str, threshold: int = 3, reset_after: float = 60.0,
                  clock: Callable[[], float] = time.monotonic,
@@ -41,6 +55,8 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_at = 0.0
         self._trial_started: float | None = None  # when the half-open trial was let through
+        with _ALL_LOCK:
+            _ALL.add(self)
 
     @property
     def state(self) -> BreakerState:

@@ -90,3 +90,18 @@ def test_transitions_are_reported(clock: FakeClock) -> None:
 def test_rejects_nonsense_settings() -> None:
     with pytest.raises(ValueError):
         CircuitBreaker("p", threshold=0)
+
+
+def test_every_breaker_is_listed_while_it_lives() -> None:
+    import gc
+
+    from server.resilience.breaker import all_breakers
+
+    a = CircuitBreaker("zz-registry-a")
+    b = CircuitBreaker("zz-registry-b")
+    names = [x.name for x in all_breakers()]
+    assert names.index("zz-registry-a") < names.index("zz-registry-b")
+    del a
+    gc.collect()
+    assert "zz-registry-a" not in [x.name for x in all_breakers()]
+    assert b in all_breakers()
