@@ -51,8 +51,10 @@ def connect(pool: ConnectionPool, config: Config, email: str, *, access_token: s
 
 
 @contextlib.contextmanager
-def google_for(pool: ConnectionPool, config: Config, user: User, timeout: float = 30.0) -> Iterator[GoogleServices]:
-    """The user's Google clients for the duration of the block (one job or request; not shared)."""
+def google_for(pool: ConnectionPool, config: Config, user: User,
+               timeout: float | None = None) -> Iterator[GoogleServices]:
+    """The user's Google clients for the duration of the block (one job or request; not shared). Each HTTP call
+    may take `timeout` seconds (default GOOGLE_TIMEOUT_SECONDS: a person is waiting; syncs pass their own)."""
     if user.needs_reauth:
         raise NeedsReauth(user.email)
     box = cipher(config)
@@ -63,7 +65,8 @@ def google_for(pool: ConnectionPool, config: Config, user: User, timeout: float 
                                    client_id=config.google_client_id or "demo-client",
                                    client_secret=config.google_client_secret or "demo-secret",
                                    token_uri=config.google_token_uri)
-    services = build_services(credentials, config.google_api_base_url, timeout=timeout)
+    services = build_services(credentials, config.google_api_base_url,
+                              timeout=config.google_timeout if timeout is None else timeout)
     try:
         yield services
     except GoogleError as exc:

@@ -135,6 +135,15 @@ class Config:
     db_pool_max: int = 10
     # Seconds a readiness probe waits for PostgreSQL or Redis before calling it down.
     ready_timeout: float = 2.0
+    # Resilience (README "Resilience"): the seconds one Google HTTP call may take on the request path (syncs allow
+    # 30), and the per-service breakers: failed calls in a row that open one, seconds it stays open before a trial.
+    google_timeout: float = 10.0
+    google_breaker_threshold: int = 5
+    google_breaker_reset_seconds: float = 30.0
+    # Workers: how often a worker says its job is alive (a killed worker's job is requeued ~3 beats after its last),
+    # and how often it looks for such abandoned jobs.
+    worker_heartbeat_seconds: int = 10
+    worker_maintenance_seconds: int = 60
     testing: bool = False
 
     @classmethod
@@ -197,6 +206,11 @@ class Config:
             clock_now=_instant(env, "CLOCK_NOW"),
             db_pool_min=_int(env, "DB_POOL_MIN", 1, 0, 1000),
             db_pool_max=_int(env, "DB_POOL_MAX", 10, 1, 1000),
+            google_timeout=_float(env, "GOOGLE_TIMEOUT_SECONDS", 10.0, 0.1, 300.0),
+            google_breaker_threshold=_int(env, "GOOGLE_BREAKER_THRESHOLD", 5, 1, 1000),
+            google_breaker_reset_seconds=_float(env, "GOOGLE_BREAKER_RESET_SECONDS", 30.0, 0.1, 3600.0),
+            worker_heartbeat_seconds=_int(env, "WORKER_HEARTBEAT_SECONDS", 10, 1, 300),
+            worker_maintenance_seconds=_int(env, "WORKER_MAINTENANCE_SECONDS", 60, 1, 3600),
         )
 
     @property

@@ -160,7 +160,7 @@ class EmbeddedPostgres:
                      "--locale=C", "-U", "postgres"],
                     check=True, capture_output=True, **self._run_as(),  # type: ignore[arg-type]
                 )
-            port = free_port()
+            port = self.port or free_port()  # a restart keeps its port: clients reconnect to the same address
             settings = dict(self.SETTINGS, **(self.FAST_SETTINGS if self.fast else {}))
             # -k '' turns off the Unix socket: TCP on loopback only, so deep checkout paths never hit the
             # 107-byte socket path limit.
@@ -272,7 +272,7 @@ class EmbeddedRedis:
                 self.port = port
                 log.info("reusing running Redis", extra={"port": port})
                 return self.url
-            port = free_port()
+            port = self.port or free_port()  # a restart keeps its port
             args = [self.binary(), "--bind", "127.0.0.1", "--port", str(port), "--dir", str(self.data_dir),
                     "--pidfile", str(self._pidfile), "--daemonize", "no", "--protected-mode", "yes",
                     "--logfile", str(self.data_dir / "redis.log")]

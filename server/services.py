@@ -11,6 +11,7 @@ from psycopg_pool import ConnectionPool
 from server.config import Config
 from server.embeddings import Embedder, make_embedder
 from server.embeddings.cache import MemoEmbedder
+from server.google import breakers as google_breakers
 from server.intent.offline import OfflineClassifier
 from server.llm import Router, make_router
 
@@ -26,6 +27,10 @@ class Services:
     _llm: Router | None = None
     _classifier: OfflineClassifier | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        # The process's Google breakers take this config's settings (and start closed).
+        google_breakers.configure(self.config.google_breaker_threshold, self.config.google_breaker_reset_seconds)
 
     def embedder(self) -> Embedder:
         """The query embedder, loaded on first use (a web process that never searches never loads it). It

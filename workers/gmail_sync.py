@@ -11,6 +11,7 @@ import time
 import uuid
 from typing import Any, Iterable
 
+from server.google import breakers
 from server.google.calls import execute
 from server.google.clients import GoogleServices
 from server.google.errors import GoogleError, classify
@@ -30,6 +31,8 @@ WRITE_EVERY = 200  # messages per transaction during a full sync: progress shows
 
 class _Batch:
     """A BatchHttpRequest behind the `.execute(num_retries)` interface `calls.execute` retries."""
+
+    methodId = "gmail.batch"  # noqa: N815 (googleapiclient's name): counts against the Gmail breaker
 
     def __init__(self, batch: Any) -> None:
         self.batch = batch
@@ -75,7 +78,9 @@ def fetch_messages(g: GoogleServices, ids: Iterable[str], attempts: int = 5) -> 
             return list(found.values()), missing
         wanted = retry
         time.sleep(backoff_delay(attempt, 0.5, 16.0, retry_after, random.random))
-    raise GoogleError("rate_limited", 429, f"{len(wanted)} messages still rate limited after {attempts} tries")
+    error = GoogleError("rate_limited", 429, f"{len(wanted)} messages still rate limited after {attempts} tries")
+    breakers.record("gmail", error)  # the batch itself answered; its parts say Gmail is struggling
+    raise error
 
 
 def _list_ids(g: GoogleServices) -> list[str]:

@@ -23,6 +23,7 @@ from workers.sync_common import SyncResult, TokenExpired
 log = logging.getLogger(__name__)
 
 SYNCERS: dict[str, ModuleType] = {"gmail": gmail_sync, "calendar": calendar_sync, "drive": drive_sync}
+GOOGLE_TIMEOUT_SECONDS = 30.0  # per HTTP call: nobody waits on a sync, and a batch of 50 full messages is big
 
 
 def run_full_sync(user_id: str, service: str) -> dict[str, Any]:
@@ -47,7 +48,7 @@ def _run(user_id: str, service: str, full: bool) -> dict[str, Any]:
         log.warning("sync for an unknown user skipped", extra={"user_id": user_id, "service": service})
         return {"skipped": "unknown user"}
     try:
-        with google_for(ctx.pool, ctx.config, user) as g:
+        with google_for(ctx.pool, ctx.config, user, timeout=GOOGLE_TIMEOUT_SECONDS) as g:
             result: SyncResult
             if start_token is None:
                 result = syncer.full(ctx, g, user_id)

@@ -17,11 +17,13 @@ import numpy as np
 import redis
 
 from server.embeddings import Embedder
+from server.resilience.redis_guard import RedisGuard
 
 log = logging.getLogger(__name__)
 
 TTL_SECONDS = 24 * 3600
 MEMO_TEXTS = 4096  # ~6 MB of 384-d vectors per process
+_GUARD = RedisGuard("embedding-cache")
 
 
 class MemoEmbedder:
@@ -80,28 +82,20 @@ def _key(embedder: Embedder, text: str) -> str:
 
 def cached_query_embedding(embedder: Embedder, text: str, cache: redis.Redis | None) -> np.ndarray:
     """The embedding of `text`: from this process's memo (a MemoEmbedder), else Redis, else the model. A Redis
-    failure only costs the cache, never the query."""
+    failure only costs the cache, never the query (and while Redis keeps failing, a breaker skips it)."""
     memo = embedder if isinstance(embedder, MemoEmbedder) else None
     if memo is not None:
         vector = memo.remembered(text)
         if vector is not None:
             return vector
     key = _key(embedder, text)
-    if cache is not None:
-        try:
-            raw = cache.get(key)
-            if raw is not None and len(raw) == embedder.dim * 4:
-                vector = np.frombuffer(raw, dtype=np.float32).copy()
-                if memo is not None:
-                    memo.remember(text, vector)
-                return vector
-        except redis.RedisError as exc:
-            log.warning("embedding cache unavailable", extra={"error": str(exc)})
-            cache = None
+    raw = _GUARD.call(cache, "get", lambda c: c.get(key), None)
+    if raw is not None and len(raw) == embedder.dim * 4:
+        vector = np.frombuffer(raw, dtype=np.float32).copy()
+        if memo is not None:
+            memo.remember(text, vector)
+        return vector
     vector = embedder.embed([text])[0]
-    if cache is not None:
-        try:
-            cache.set(key, vector.astype(np.float32).tobytes(), ex=TTL_SECONDS)
-        except redis.RedisError as exc:
-            log.warning("embedding cache unavailable", extra={"error": str(exc)})
+    payload = vector.astype(np.float32).tobytes()
+    _GUARD.call(cache, "set", lambda c: c.set(key, payload, ex=TTL_SECONDS), None)
     return vector

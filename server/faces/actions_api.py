@@ -8,7 +8,8 @@
 
 Action = `{"id", "kind", "state", "preview": {"title", "lines", "details", "warnings"}, "args", "result",
 "undo": {"possible", "reason"}, "error", "conversation_id", "created_at", "expires_at", "decided_at"}`; a pending
-action past its expiry shows state `expired`. POST bodies are empty or `{}`.
+action past its expiry shows state `expired`. POST bodies are empty or `{}`. A POST retried with the same
+`Idempotency-Key` within 5 minutes answers its first success again (server/faces/idempotent.py).
 
 Errors (`{"error", "message", ...}`): 404 `not_found` for an unknown id and for another user's (never revealed);
 409 `wrong_state` / `not_undoable` / `in_progress` / `auth_required`; 410 `expired`; 503 `unavailable` or
@@ -31,6 +32,7 @@ from server.actions import (ActionBusy, ActionExpired, ActionFailed, ActionNotFo
 from server.errors import ApiError, error_response
 from server.faces import validation
 from server.faces.auth import current_user
+from server.faces.idempotent import idempotent
 from server.services import services
 
 log = logging.getLogger(__name__)
@@ -150,6 +152,7 @@ def get_action(action_id: str) -> Response:
 
 
 @bp.post("/actions/<action_id>/confirm")
+@idempotent
 def confirm_action(action_id: str) -> Response:
     """Run the action (once); answers it done with its result."""
     _body()
@@ -159,6 +162,7 @@ def confirm_action(action_id: str) -> Response:
 
 
 @bp.post("/actions/<action_id>/cancel")
+@idempotent
 def cancel_action(action_id: str) -> Response:
     """Cancel a pending action."""
     _body()
@@ -167,6 +171,7 @@ def cancel_action(action_id: str) -> Response:
 
 
 @bp.post("/actions/<action_id>/undo")
+@idempotent
 def undo_action(action_id: str) -> Response:
     """Reverse a done action where Google allows."""
     _body()

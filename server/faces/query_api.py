@@ -16,6 +16,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from server.errors import ApiError
 from server.faces import validation
 from server.faces.auth import current_user
+from server.faces.idempotent import idempotent
 from server.pipeline.request import QueryBody, ask, event_stream
 from server.services import services
 from server.store import conversations
@@ -75,6 +76,7 @@ def conversations_route() -> Response:
 
 
 @bp.post("/conversations")
+@idempotent
 def new_conversation_route() -> tuple[Response, int]:
     """Start a conversation (the first query can also start one by itself)."""
     params = _body(ConversationBody())

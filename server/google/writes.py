@@ -2,8 +2,9 @@
 Calendar insert/patch/delete; Drive permissions. Each is one Google call through `calls.execute`.
 
 A person is waiting on these, so they retry less and sooner than the background syncs do (two retries, 0.25 s
-then 0.5 s, or what Retry-After asks): a Google outage becomes a clear failure in about a second rather than a
-spinner for half a minute.
+then 0.5 s, or what Retry-After asks when that is at most 5 s): a Google outage becomes a clear failure in about
+a second rather than a spinner for half a minute, and a longer Retry-After comes back to the person as "try again
+in N s".
 """
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from server.google.clients import GoogleServices
 
 WRITE_RETRIES = 2
 WRITE_BACKOFF = 0.25  # seconds before the first retry; doubles
+WRITE_MAX_WAIT = 5.0  # the longest pause a person waits for before a retry
 CALENDAR = "primary"
 PERMISSION_FIELDS = "nextPageToken,permissions(id,type,role,emailAddress,domain,displayName)"
 
 
 def _run(request: Any) -> Any:
-    return execute(request, retries=WRITE_RETRIES, base=WRITE_BACKOFF)
+    return execute(request, retries=WRITE_RETRIES, base=WRITE_BACKOFF, max_wait=WRITE_MAX_WAIT)
 
 
 # -- Gmail ---------------------------------------------------------------------------------------------

@@ -71,6 +71,23 @@ class CircuitBreaker:
         """Failures since the last success (for metrics)."""
         return self._failures
 
+    def seconds_until_trial(self) -> float:
+        """How long until an open breaker lets a trial call through (0 when it is not open)."""
+        with self._lock:
+            if self._state is not BreakerState.OPEN:
+                return 0.0
+            return max(0.0, self.reset_after - (self._clock() - self._opened_at))
+
+    def reconfigure(self, threshold: int, reset_after: float) -> None:
+        """New settings, and a fresh start: closed, no failures counted (a process that builds its services again)."""
+        if threshold < 1 or reset_after <= 0:
+            raise ValueError("threshold must be ≥ 1 and reset_after > 0")
+        with self._lock:
+            self.threshold, self.reset_after = threshold, reset_after
+            self._failures = 0
+            if self._state is not BreakerState.CLOSED:
+                self._move(BreakerState.CLOSED)
+
     def allow(self) -> bool:
         """May a call go through now? In half_open this hands out the single trial."""
         with self._lock:

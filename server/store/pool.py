@@ -1,14 +1,23 @@
-"""The PostgreSQL connection pool of a process."""
+"""The PostgreSQL connection pool of a process.
+
+When PostgreSQL goes away (a restart, a failover, a network cut) requests must not pile up behind a pool that
+cannot connect: once an attempt to open a connection has failed, a checkout that finds no healthy connection
+fails within `FAIL_FAST_SECONDS` with `DatabaseUnavailable` (the faces answer 503) instead of waiting out the
+pool's timeout. Dead pooled connections are found on checkout (`check`) and replaced, so the first requests after
+the server is back get fresh connections with no manual step.
+"""
 from __future__ import annotations
 
 import logging
 import select
+import threading
+import time
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 import psycopg
 from psycopg import pq
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +84,87 @@ def single_read(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Connection[An
         conn.autocommit = False
 
 
+FAIL_FAST_SECONDS = 0.5  # how long a checkout waits while the server is known to be unreachable
+WAIT_SLICE_SECONDS = 1.0  # a checkout waiting for a busy pool looks this often whether the server went away
+
+
+class DatabaseUnavailable(PoolTimeout):
+    """No connection: the pool's last attempt to connect to PostgreSQL failed (it keeps trying in the background)."""
+
+
+class Reachability:
+    """Whether the pool's last attempt to open a connection failed, and why (set by the pool's connections)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.down_since: float | None = None
+        self.error = ""
+
+    @property
+    def down(self) -> bool:
+        return self.down_since is not None
+
+    def failed(self, exc: BaseException) -> None:
+        with self._lock:
+            if self.down_since is None:
+                self.down_since = time.monotonic()
+                log.warning("postgresql unreachable", extra={"error": str(exc)[:200]})
+            self.error = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+
+    def succeeded(self) -> None:
+        with self._lock:
+            if self.down_since is not None:
+                log.info("postgresql reachable again",
+                         extra={"down_s": round(time.monotonic() - self.down_since, 2)})
+            self.down_since = None
+
+
+def _tracking(reachability: Reachability) -> type[psycopg.Connection[Any]]:
+    """A connection class that tells `reachability` how each attempt to connect went."""
+
+    class TrackedConnection(psycopg.Connection):  # type: ignore[type-arg]
+        @classmethod
+        def connect(cls, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+            try:
+                conn = super().connect(*args, **kwargs)
+            except psycopg.OperationalError as exc:
+                reachability.failed(exc)
+                raise
+            reachability.succeeded()
+            return conn
+
+    return TrackedConnection
+
+
+class AppPool(ConnectionPool):
+    """A ConnectionPool whose checkouts fail fast (DatabaseUnavailable) while PostgreSQL is unreachable."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.reachability = Reachability()
+        super().__init__(*args, connection_class=_tracking(self.reachability), **kwargs)
+
+    def getconn(self, timeout: float | None = None) -> Any:
+        """A checked connection within `timeout` (default: the pool's); DatabaseUnavailable as soon as the
+        server is known to be unreachable and no healthy connection turns up within FAIL_FAST_SECONDS."""
+        total = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + total
+        while True:
+            # Wait in slices so that a server that goes away while we wait is noticed; while it is known to
+            # be away, one short slice decides.
+            step = FAIL_FAST_SECONDS if self.reachability.down else WAIT_SLICE_SECONDS
+            try:
+                return super().getconn(max(0.0, min(step, deadline - time.monotonic())))
+            except PoolTimeout:
+                if self.reachability.down:
+                    raise DatabaseUnavailable(f"PostgreSQL is unreachable ({self.reachability.error})") from None
+                if time.monotonic() >= deadline:
+                    raise PoolTimeout(f"couldn't get a connection after {total:.2f} sec") from None
+
+
 def make_pool(database_url: str, min_size: int = 1, max_size: int = 10, name: str = "app") -> ConnectionPool:
-    """Open a pool that reconnects on its own after a server restart (connections are checked on checkout)."""
-    pool = ConnectionPool(
+    """Open a pool that reconnects on its own after a server restart (connections are checked on checkout) and
+    fails checkouts fast while the server is unreachable."""
+    pool = AppPool(
         database_url,
         min_size=min_size,
         max_size=max_size,
@@ -87,7 +174,7 @@ def make_pool(database_url: str, min_size: int = 1, max_size: int = 10, name: st
         open=False,
         # Fail a checkout after 10 s rather than hang a request forever when the database is gone.
         timeout=10.0,
-        reconnect_timeout=60.0,
+        reconnect_timeout=5.0,
     )
     pool.open(wait=False)
     return pool

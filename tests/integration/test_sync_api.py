@@ -61,7 +61,7 @@ def test_status_shows_each_service_of_the_current_user_only(client, people) -> N
         "drive": {"state": "error", "queued": False, "last_sync_at": "2024-03-01T12:01:00Z",
                   "last_success_at": None, "last_error": "Google is temporarily unavailable", "items_done": 40,
                   "items_total": None},
-    }}
+    }, "queue": "ok"}
     assert "bob" not in response.get_data(as_text=True)
 
 

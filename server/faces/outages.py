@@ -1,0 +1,64 @@
+"""What a request answers when PostgreSQL or Redis is gone: a quick 503 in the one JSON error shape, never a 500.
+
+PostgreSQL: a checkout while the server is unreachable fails fast (`store.pool.DatabaseUnavailable`), a pool
+saturated for its whole timeout gives `PoolTimeout`, and a query cut off mid-way (the server restarting under
+it) raises `OperationalError`; all three are 503 with Retry-After. Nothing answers from elsewhere: PostgreSQL
+holds every person's data, so without it there is nothing true to say.
+
+Redis: reads never need it (caches are skipped, `sync/status` reads PostgreSQL); a side effect that must go
+through the queue raises `QueueUnavailable` (or a bare RedisError escapes) and is a 503 saying nothing was done.
+
+The user-facing wording lives in MESSAGES, one place, for the error catalogue to take over.
+"""
+from __future__ import annotations
+
+import logging
+
+import psycopg
+import redis
+from flask import Flask, Response
+from psycopg_pool import PoolTimeout
+
+from server.errors import error_response
+from server.store.pool import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 2
+MESSAGES = {
+    "database_unavailable": "We can't reach our database right now. Nothing was changed; please try again in a "
+                            "few moments.",
+    "overloaded": "The service is very busy right now. Please try again in a few moments.",
+    "queue_unavailable": "Syncing can't be started right now because our job queue is unreachable; searching and "
+                         "asking still work. Please try again in a minute.",
+}
+
+
+class QueueUnavailable(Exception):
+    """A side effect needed Redis (the job queue) and Redis did not answer."""
+
+
+def unavailable(code: str) -> Response:
+    """The 503 answer for `code` (a key of MESSAGES), with Retry-After."""
+    return error_response(503, code, MESSAGES[code], headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def register(app: Flask) -> None:
+    """Map the outage exceptions to 503 answers (more specific than the catch-all 500 handler)."""
+
+    @app.errorhandler(psycopg.OperationalError)
+    @app.errorhandler(DatabaseUnavailable)
+    def _database(exc: Exception) -> Response:
+        log.warning("database unavailable", extra={"error": type(exc).__name__, "detail": str(exc)[:200]})
+        return unavailable("database_unavailable")
+
+    @app.errorhandler(PoolTimeout)
+    def _saturated(exc: Exception) -> Response:
+        log.warning("database pool exhausted", extra={"detail": str(exc)[:200]})
+        return unavailable("overloaded")
+
+    @app.errorhandler(redis.RedisError)
+    @app.errorhandler(QueueUnavailable)
+    def _queue(exc: Exception) -> Response:
+        log.warning("redis unavailable", extra={"error": type(exc).__name__, "detail": str(exc)[:200]})
+        return unavailable("queue_unavailable")
