@@ -94,7 +94,8 @@ def answer_body(events: Iterator[Event], conversation_id: uuid.UUID, params: dic
     result = collect(events)
     return {"conversation_id": str(conversation_id), "request_id": params["request_id"], "intent": result.intent,
             "plan": result.plan, "results": result.results, "pending_actions": result.pending_actions,
-            "answer": {"text": result.text, "citations": result.citations, "suggestions": result.suggestions},
+            "answer": {"text": result.text, "citations": result.citations, "suggestions": result.suggestions,
+                       "partial": result.partial, "notices": result.notices or []},
             "timings": result.timings, "usage": usage(ledger)}
 
 

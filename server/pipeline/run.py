@@ -11,9 +11,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+from server.google import breakers as google_breakers
 from server.intent.schema import ParsedIntent
 from server.llm import Router
-from server.pipeline import followup, orchestrator, synthesize
+from server.pipeline import degraded, followup, orchestrator, synthesize
 from server.pipeline.agents import AgentContext, run_step
 from server.pipeline.orchestrator import Event
 from server.pipeline.plan import Plan, PlanError, StepResult
@@ -37,12 +38,16 @@ class Answer:
     citations: list[dict[str, Any]]
     suggestions: list[str]
     timings: dict[str, float]
+    partial: bool = False
+    notices: list[dict[str, Any]] | None = None
 
 
 def answer(query: str, classify: Classify, agents: AgentContext, router: Router | None = None,
-           ledger: Any = None, step_runner: Callable[..., StepResult] = run_step) -> Iterator[Event]:
+           ledger: Any = None, step_runner: Callable[..., StepResult] = run_step,
+           google_down: Callable[[str], bool] = google_breakers.is_down) -> Iterator[Event]:
     """Run `query` for the person in `agents`; yields events as they happen. (`step_runner` is the agents'
-    dispatcher; tests wrap it to make one service fail.)"""
+    dispatcher; tests wrap it to make one service fail. `google_down` says whether a Google service's breaker is
+    open: its results then come from the index with a notice, see degraded.py.)"""
     timings: dict[str, float] = {}
     started = time.perf_counter()
     # A follow-up is read against the previous turn: "and from Bob?" reruns it with Bob; "reply to the second
@@ -77,15 +82,19 @@ def answer(query: str, classify: Classify, agents: AgentContext, router: Router 
     timings["steps_ms"] = _ms(started)
     started = time.perf_counter()
     pieces = [f"(Taking that as “{rewritten}”.)\n"] if rewritten else []
-    if pieces:
-        yield Event("token", {"text": pieces[0]})
+    # A service whose part is stale says so first (a missing part is told with the step's failure below).
+    notices = degraded.notices(plan, results, google_down)
+    pieces += [n["message"] + "\n" for n in notices if n["kind"] == "stale"]
+    for piece in pieces:
+        yield Event("token", {"text": piece})
     for piece in synthesize.stream(router, intent, plan, results, ledger):
         pieces.append(piece)
         yield Event("token", {"text": piece})
     timings["answer_ms"] = _ms(started)
     yield Event("done", {"text": "".join(pieces), "citations": synthesize.citations(results),
                          "suggestions": synthesize.suggestions(intent, results), "timings": timings,
-                         "partial": any(not r.ok and r.error != "skipped" for r in results.values())})
+                         "partial": bool(notices) or any(not r.ok and r.error != "skipped" for r in results.values()),
+                         "notices": notices})
 
 
 def collect(events: Iterator[Event]) -> Answer:
@@ -101,7 +110,8 @@ def collect(events: Iterator[Event]) -> Answer:
     done = got.get("done") or {"text": got.get("error", {}).get("message", ""), "citations": [],
                                "suggestions": [], "timings": {}}
     return Answer(got.get("intent", {}), got.get("plan", {}), got["results"], got["pending_actions"],
-                  done["text"], done["citations"], done["suggestions"], done["timings"])
+                  done["text"], done["citations"], done["suggestions"], done["timings"],
+                  bool(done.get("partial")), list(done.get("notices") or []))
 
 
 def plan_dict(plan: Plan) -> dict[str, Any]:

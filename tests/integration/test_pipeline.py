@@ -126,6 +126,28 @@ def test_when_calendar_fails_the_answer_still_gives_gmail_and_says_calendar_fail
     assert "Calendar is unavailable" in result.text and "Turkish Airlines booking" in result.text
 
 
+def test_a_degraded_answer_is_partial_and_says_which_service_and_why(pool, sam) -> None:
+    def flaky(ctx, step, args):
+        if step.agent == "calendar":
+            raise ConnectionError("calendar backend down")
+        return run_step(ctx, step, args)
+
+    intent = _intent("my Turkish Airlines flight", "multi", "search")
+    missing = collect(answer(intent.text, lambda q: intent, _ctx(pool, sam), step_runner=flaky,
+                             google_down=lambda service: False))
+    assert missing.partial and [(n["service"], n["kind"], n["code"]) for n in missing.notices] == \
+        [("calendar", "missing", "calendar_unavailable")]
+    assert "your email results are here" in missing.notices[0]["message"]
+    # Gmail's breaker open: its results still come from the index, said to be as of the last sync.
+    stale = collect(answer(intent.text, lambda q: intent, _ctx(pool, sam), google_down=lambda s: s == "gmail"))
+    by_step = {r["step"]: r for r in stale.results}
+    assert by_step["s1"]["items"][0]["id"] == "b1" and by_step["s2"]["items"][0]["id"] == "tk1"
+    assert stale.partial and [(n["service"], n["kind"]) for n in stale.notices] == [("gmail", "stale")]
+    assert stale.text.startswith("Gmail isn't answering right now")
+    healthy = collect(answer(intent.text, lambda q: intent, _ctx(pool, sam), google_down=lambda s: False))
+    assert not healthy.partial and healthy.notices == []
+
+
 def test_an_email_that_gives_instructions_causes_no_action(pool, sam) -> None:
     intent = _intent("what did mallory send me", "gmail", "read",
                      people=[PersonRef("mallory", role="sender", emails=["mallory@evil.example"])])
