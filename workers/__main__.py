@@ -1,6 +1,7 @@
 """`python -m workers [QUEUE ...]`: an RQ worker on the given queues (default: priority, sync, embed, in that
-order), with RQ's scheduler for retries. The demo runs one on priority+sync and one on embed, so a push never
-waits behind an embedding backlog.
+order), with RQ's scheduler for retries; a job whose worker died is requeued within seconds (workers/runner.py,
+WORKER_HEARTBEAT_SECONDS, WORKER_MAINTENANCE_SECONDS). The demo runs one on priority+sync and one on embed, so a
+push never waits behind an embedding backlog.
 
 Logs are JSON like the web's; each job's log lines carry the job id as their request id.
 """
@@ -26,7 +27,8 @@ def main() -> int:
     if unknown:
         print(f"unknown queue(s) {', '.join(unknown)}; the queues are {', '.join(QUEUE_NAMES)}", file=sys.stderr)
         return 2
-    worker = JobWorker(names, connection=connection)
+    worker = JobWorker(names, connection=connection, heartbeat_seconds=config.worker_heartbeat_seconds,
+                       maintenance_seconds=config.worker_maintenance_seconds)
     logging.getLogger(__name__).info("worker starting", extra={"queues": names})
     # logging_level=None keeps our JSON handler instead of RQ's own colour formatter.
     worker.work(with_scheduler=True, logging_level=None)
