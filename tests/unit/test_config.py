@@ -76,3 +76,18 @@ def test_clock_now_freezes_the_clock_and_needs_an_offset() -> None:
     for bad in ("2023-11-30T00:00:00", "last tuesday"):
         with pytest.raises(ConfigError, match="CLOCK_NOW"):
             Config.from_env({"CLOCK_NOW": bad})
+
+
+def test_resilience_settings_default_and_are_read_from_the_environment() -> None:
+    default = Config.from_env({})
+    assert (default.google_timeout, default.google_breaker_threshold, default.google_breaker_reset_seconds) == \
+        (10.0, 5, 30.0)
+    assert (default.worker_heartbeat_seconds, default.worker_maintenance_seconds) == (10, 60)
+    config = Config.from_env({"GOOGLE_TIMEOUT_SECONDS": "3.5", "GOOGLE_BREAKER_THRESHOLD": "2",
+                              "GOOGLE_BREAKER_RESET_SECONDS": "0.5", "WORKER_HEARTBEAT_SECONDS": "2",
+                              "WORKER_MAINTENANCE_SECONDS": "5"})
+    assert (config.google_timeout, config.google_breaker_threshold, config.google_breaker_reset_seconds) == \
+        (3.5, 2, 0.5)
+    assert (config.worker_heartbeat_seconds, config.worker_maintenance_seconds) == (2, 5)
+    with pytest.raises(ConfigError, match="GOOGLE_BREAKER_THRESHOLD must be between 1"):
+        Config.from_env({"GOOGLE_BREAKER_THRESHOLD": "0"})
