@@ -2,7 +2,8 @@
 
 Every call through `calls.execute` consults its service's breaker. Only failures that say the service is unwell
 count against it — 5xx, timeouts, connection errors, and 429 that outlasted the retries — never a 4xx about our
-request or the person's grant (400, 401, 403, 404, 409, 410). `threshold` such failed calls in a row open it; an
+request or the person's grant (400, 401, 403, 404, 409, 410), nor one person's own rate limit
+(403 userRateLimitExceeded). `threshold` such failed calls in a row open it; an
 open breaker refuses calls at once (a GoogleError `unavailable`, reason `circuit_open`, with the seconds until
 the next trial as retry_after) for `reset_after` seconds, then lets one trial call through, which closes it on
 success or re-opens it on failure.
@@ -22,6 +23,8 @@ SERVICES = ("gmail", "calendar", "drive")
 NAMES = {"gmail": "Gmail", "calendar": "Google Calendar", "drive": "Google Drive"}
 # Failure kinds that say the service is unwell (the others are answers: the service is fine, the request was not).
 UNHEALTHY = frozenset({"unavailable", "rate_limited"})
+# ...except a limit on one person's calls: it says nothing about the service for everyone else.
+PER_USER_REASONS = frozenset({"userRateLimitExceeded"})
 DEFAULT_THRESHOLD = 5
 DEFAULT_RESET_SECONDS = 30.0
 
@@ -79,7 +82,7 @@ def record(service: str | None, error: GoogleError | None) -> None:
     """Count one finished call: a success, an answer about the request (fine), or a sign the service is unwell."""
     if service is None:
         return
-    if error is not None and error.kind in UNHEALTHY:
+    if error is not None and error.kind in UNHEALTHY and error.reason not in PER_USER_REASONS:
         breaker(service).record_failure()
     else:
         breaker(service).record_success()

@@ -59,6 +59,9 @@ def test_rate_limits_count_only_once_the_retries_are_spent() -> None:
     assert execute(GmailCall(http_error(429), http_error(429)), sleep=lambda s: None) == "ok"
     assert execute(GmailCall(http_error(429)), sleep=lambda s: None) == "ok"
     assert breakers.breaker("gmail").consecutive_failures == 0
+    for _ in range(3):  # one person's own limit says nothing about Gmail for everyone else
+        fail(http_error(403, "userRateLimitExceeded"))
+    assert breakers.states()["gmail"] == "closed"
     fail(http_error(429), http_error(429))
     fail(http_error(429))
     assert breakers.states()["gmail"] == "open"
