@@ -6,7 +6,8 @@ it) raises `OperationalError`; all three are 503 with Retry-After. Nothing answe
 holds every person's data, so without it there is nothing true to say.
 
 Redis: reads never need it (caches are skipped, `sync/status` reads PostgreSQL); a side effect that must go
-through the queue raises `QueueUnavailable` (or a bare RedisError escapes) and is a 503 saying nothing was done.
+through the queue raises `QueueUnavailable` (503 `queue_unavailable`); a RedisError that escapes anywhere else is
+503 `redis_unavailable`.
 
 The user-facing wording lives in MESSAGES, one place, for the error catalogue to take over.
 """
@@ -31,6 +32,8 @@ MESSAGES = {
     "overloaded": "The service is very busy right now. Please try again in a few moments.",
     "queue_unavailable": "Syncing can't be started right now because our job queue is unreachable; searching and "
                          "asking still work. Please try again in a minute.",
+    "redis_unavailable": "This can't be done right now because our job queue is unreachable; searching and asking "
+                         "still work. Please try again in a minute.",
 }
 
 
@@ -57,8 +60,12 @@ def register(app: Flask) -> None:
         log.warning("database pool exhausted", extra={"detail": str(exc)[:200]})
         return unavailable("overloaded")
 
-    @app.errorhandler(redis.RedisError)
     @app.errorhandler(QueueUnavailable)
     def _queue(exc: Exception) -> Response:
-        log.warning("redis unavailable", extra={"error": type(exc).__name__, "detail": str(exc)[:200]})
+        log.warning("sync queue unavailable", extra={"detail": str(exc)[:200]})
         return unavailable("queue_unavailable")
+
+    @app.errorhandler(redis.RedisError)
+    def _redis(exc: Exception) -> Response:
+        log.warning("redis unavailable", extra={"error": type(exc).__name__, "detail": str(exc)[:200]})
+        return unavailable("redis_unavailable")
