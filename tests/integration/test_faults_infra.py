@@ -180,6 +180,8 @@ def test_redis_killed_and_restarted_under_load(config: Config, own_redis: Embedd
     assert created.status_code == 201  # de-duplication fails open: the write itself needs no Redis
     assert status_body["queue"] == "unavailable" and status_body["services"]["gmail"]["queued"] is None
     assert after_sync.status_code == 202
+    print(f"redis outage: {len(during)} reads answered, slowest {max(s.seconds for s in during):.2f} s; "
+          f"cache back {refilled - restarted:.1f} s after the restart")
 
 
 @pytest.fixture
@@ -223,3 +225,5 @@ def test_postgres_restarted_under_load(config: Config, own_postgres: EmbeddedPos
     assert first_ok - started < 2.0, f"the pool took {first_ok - started:.1f} s to reconnect"
     assert all(s.status == 200 for s in after if s.at > first_ok), "errors after the pool had reconnected"
     assert clients.between(0, stopping) and all(s.status == 200 for s in clients.between(0, stopping))
+    print(f"postgres outage: {len(down)} answers 503, slowest {max(s.seconds for s in down):.2f} s; "
+          f"first success {first_ok - started:.2f} s after the restart")
