@@ -17,7 +17,7 @@ from urllib.parse import urlencode, urlsplit
 import google.auth.exceptions
 import requests
 
-from server import oidc
+from server import catalogue, oidc
 from server.config import Config
 from server.oidc import CertsCache
 
@@ -48,19 +48,12 @@ SERVICES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "drive": (SCOPES[4:5], "Drive", "finding and reading your Drive files"),
 }
 
-MESSAGES = {
-    "access_denied": "You need to grant access to use this app. Please try again and click 'Allow' on the Google "
-                     "consent screen.",
-    "login_expired": "The login session expired. Please try again.",
-    "invalid_client": "There's a configuration issue. Please contact support.",
-    "access_revoked": "Your Google access has been revoked. Please reconnect your account.",
-    "session_expired": "Your session expired. Please log in again.",
-    "rate_limited": "Too many login attempts. Please wait a moment and try again.",
-    "state_mismatch": "Security validation failed. Please try again.",
-    "missing_code": "No authorization code received. Please try again.",
-    "login_failed": "Login failed. Please try again.",
-    "unavailable": "Google sign-in is unavailable right now. Please try again in a few moments.",
-}
+# Each sign-in failure code and its words in the error catalogue (the codes are what /auth/* answers with).
+MESSAGES = {code: catalogue.message(entry) for code, entry in {
+    "access_denied": "access_denied", "login_expired": "login_expired", "invalid_client": "invalid_client",
+    "access_revoked": "access_revoked", "session_expired": "session_expired", "rate_limited": "login_rate_limited",
+    "state_mismatch": "state_mismatch", "missing_code": "missing_code", "login_failed": "login_failed",
+    "unavailable": "signin_unavailable"}.items()}
 # Waits before retrying a rate-limited token exchange (seeds: exponential backoff); a longer Retry-After gives up.
 RATE_LIMIT_BACKOFF = (0.25, 0.75)
 MAX_RETRY_AFTER = 2.0

@@ -95,7 +95,7 @@ def answer_body(events: Iterator[Event], conversation_id: uuid.UUID, params: dic
     return {"conversation_id": str(conversation_id), "request_id": params["request_id"], "intent": result.intent,
             "plan": result.plan, "results": result.results, "pending_actions": result.pending_actions,
             "answer": {"text": result.text, "citations": result.citations, "suggestions": result.suggestions},
-            "timings": result.timings, "usage": usage(ledger)}
+            "notices": result.notices, "timings": result.timings, "usage": usage(ledger)}
 
 
 def record(svc: Services, user: User, conversation_id: uuid.UUID, params: dict[str, Any],

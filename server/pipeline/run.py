@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+from server import catalogue
 from server.intent.schema import ParsedIntent
 from server.llm import Router
 from server.pipeline import followup, orchestrator, synthesize
@@ -37,6 +38,7 @@ class Answer:
     citations: list[dict[str, Any]]
     suggestions: list[str]
     timings: dict[str, float]
+    notices: list[dict[str, Any]]
 
 
 def answer(query: str, classify: Classify, agents: AgentContext, router: Router | None = None,
@@ -85,7 +87,24 @@ def answer(query: str, classify: Classify, agents: AgentContext, router: Router 
     timings["answer_ms"] = _ms(started)
     yield Event("done", {"text": "".join(pieces), "citations": synthesize.citations(results),
                          "suggestions": synthesize.suggestions(intent, results), "timings": timings,
-                         "partial": any(not r.ok and r.error != "skipped" for r in results.values())})
+                         "partial": any(not r.ok and r.error != "skipped" for r in results.values()),
+                         "notices": notices(intent, plan, results, router)})
+
+
+def notices(intent: ParsedIntent, plan: Plan, results: dict[str, StepResult],
+            router: Router | None) -> list[dict[str, Any]]:
+    """What the person should know about how the answer was made, in the catalogue's words: a Google service
+    that could not be reached (the others' results still shown), or the AI service replaced by the offline one."""
+    out: list[dict[str, Any]] = []
+    if router is not None and router.provider_names and intent.source == "offline":
+        out.append({"error": "llm_unavailable", "message": catalogue.message("llm_unavailable")})
+    answered = [s.agent for s in plan.steps if (r := results.get(s.id)) is not None and r.ok]
+    down = dict.fromkeys(s.agent for s in plan.steps if (r := results.get(s.id)) is not None and not r.ok
+                         and r.error in ("unavailable", "timeout") and s.agent in catalogue.SERVICE_NAMES)
+    for service in down:
+        code, text = catalogue.service_unavailable(service, [a for a in answered if a not in down])
+        out.append({"error": code, "message": text, "service": service})
+    return out
 
 
 def collect(events: Iterator[Event]) -> Answer:
@@ -101,7 +120,7 @@ def collect(events: Iterator[Event]) -> Answer:
     done = got.get("done") or {"text": got.get("error", {}).get("message", ""), "citations": [],
                                "suggestions": [], "timings": {}}
     return Answer(got.get("intent", {}), got.get("plan", {}), got["results"], got["pending_actions"],
-                  done["text"], done["citations"], done["suggestions"], done["timings"])
+                  done["text"], done["citations"], done["suggestions"], done["timings"], done.get("notices", []))
 
 
 def plan_dict(plan: Plan) -> dict[str, Any]:

@@ -123,7 +123,10 @@ def test_when_calendar_fails_the_answer_still_gives_gmail_and_says_calendar_fail
     by_step = {r["step"]: r for r in result.results}
     assert by_step["s1"]["ok"] and by_step["s1"]["items"][0]["id"] == "b1"
     assert not by_step["s2"]["ok"] and by_step["s2"]["error"] == "unavailable"
-    assert "Calendar is unavailable" in result.text and "Turkish Airlines booking" in result.text
+    # The catalogue's words: which service failed and which search still worked, in the text and as a notice.
+    assert "couldn't connect to Google Calendar" in result.text and "Turkish Airlines booking" in result.text
+    assert "Your email search still worked" in result.text
+    assert [(n["error"], n["service"]) for n in result.notices] == [("calendar_unavailable", "calendar")]
 
 
 def test_an_email_that_gives_instructions_causes_no_action(pool, sam) -> None:
