@@ -63,10 +63,13 @@ def record(conn: psycopg.Connection[Any], user_id: uuid.UUID, action_id: uuid.UU
     conn.execute("INSERT INTO action_log (user_id, action_id, event, kind, detail, actor, request_id, face) "
                  "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                  (user_id, action_id, event, kind, Jsonb(detail or {}), actor, request_id, face))
+    line: dict[str, Any] = {"event": event, "kind": kind, "action_id": str(action_id) if action_id else None,
+                            "user_id": str(user_id), "actor": actor, "face": face,
+                            "request_id": request_id}  # kept on the record, whenever a handler formats it
     targets = (detail or {}).get("targets")
-    audit_log.info("audit", extra={"event": event, "kind": kind, "action_id": str(action_id) if action_id else None,
-                                   "user_id": str(user_id), "actor": actor, "face": face,
-                                   **({"targets": targets} if targets else {})})
+    if targets:
+        line["targets"] = targets
+    audit_log.info("audit", extra=line)
 
 
 @dataclass
