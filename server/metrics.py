@@ -73,8 +73,8 @@ BREAKER_FAILURES = Gauge(
     "wo_breaker_consecutive_failures", "Consecutive failures a circuit breaker has seen since its last success "
     "(the most among breakers and processes sharing the name).", ["breaker"], multiprocess_mode="livemax")
 
-# Breaker names this process has exported; one that has no live breaker any more goes back to 0.
-_exported_breakers: set[str] = set()
+# What this process last exported per breaker name; a name with no live breaker any more goes back to 0.
+_exported_breakers: dict[str, tuple[int, int]] = {}
 
 
 def route_label(rule: Rule | None) -> str:
@@ -137,14 +137,16 @@ def worst_breakers(breakers: Iterable[CircuitBreaker]) -> dict[str, tuple[int, i
 
 
 def refresh_breakers() -> None:
-    """Copy this process's breaker states into the breaker gauges (cheap: a handful of breakers)."""
+    """Copy this process's breaker states into the breaker gauges (runs after every request: only changes are
+    written)."""
     worst = worst_breakers(all_breakers())
-    for name in _exported_breakers - worst.keys():
+    for name in _exported_breakers.keys() - worst.keys():
         worst[name] = (0, 0)  # its owner is gone; in multiprocess mode a label cannot be removed, only reset
     for name, (code, failures) in worst.items():
-        BREAKER_STATE.labels(name).set(code)
-        BREAKER_FAILURES.labels(name).set(failures)
-    _exported_breakers.update(worst)
+        if _exported_breakers.get(name) != (code, failures):
+            BREAKER_STATE.labels(name).set(code)
+            BREAKER_FAILURES.labels(name).set(failures)
+            _exported_breakers[name] = (code, failures)
 
 
 # ---- read at scrape time -------------------------------------------------------------------------------------
