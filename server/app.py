@@ -77,6 +77,8 @@ def create_app(config: Config | None = None) -> Flask:
     config.require_urls()
     if not config.testing:
         configure_logging(config.log_level)
+    if config.prometheus_multiproc_dir is not None:  # prometheus_client writes there from the first request on
+        config.prometheus_multiproc_dir.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__)
     app.config.update(TESTING=config.testing, MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_SORT_KEYS=False)
     svc = Services(

@@ -126,3 +126,12 @@ def test_a_scrape_in_multiprocess_mode_adds_up_every_process(tmp_path: Path) -> 
     assert samples.get("wo_breaker_state", breaker="unit:multi") == 0
     assert samples.get("wo_breaker_consecutive_failures", breaker="unit:multi") == 0
     assert samples.get("wo_http_requests_total", route="unmatched", method="GET", status="404") == 7
+
+
+def test_the_metrics_settings_come_from_the_environment(tmp_path: Path) -> None:
+    from server.config import Config
+
+    unset = Config.from_env({})
+    assert unset.metrics_token is None and unset.prometheus_multiproc_dir is None
+    both = Config.from_env({"METRICS_TOKEN": "scrape-secret", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "m")})
+    assert both.metrics_token == "scrape-secret" and both.prometheus_multiproc_dir == (tmp_path / "m").resolve()
