@@ -63,6 +63,11 @@ def _str(env: Mapping[str, str], name: str, default: str | None = None) -> str |
     return raw if raw not in (None, "") else default
 
 
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = _str(env, name)
+    return Path(raw).expanduser().resolve() if raw is not None else None
+
+
 def _base_url(env: Mapping[str, str], name: str) -> str | None:
     raw = _str(env, name)
     if raw is None:
@@ -135,6 +140,10 @@ class Config:
     db_pool_max: int = 10
     # Seconds a readiness probe waits for PostgreSQL or Redis before calling it down.
     ready_timeout: float = 2.0
+    # /metrics: a bearer token it requires (unset = open, as in the demo), and where gunicorn's workers keep their
+    # metric values (prometheus_client multiprocess mode; server/gunicorn_conf.py sets it; unset = one process).
+    metrics_token: str | None = None
+    prometheus_multiproc_dir: Path | None = None
     testing: bool = False
 
     @classmethod
@@ -197,6 +206,8 @@ class Config:
             clock_now=_instant(env, "CLOCK_NOW"),
             db_pool_min=_int(env, "DB_POOL_MIN", 1, 0, 1000),
             db_pool_max=_int(env, "DB_POOL_MAX", 10, 1, 1000),
+            metrics_token=_str(env, "METRICS_TOKEN"),
+            prometheus_multiproc_dir=_path(env, "PROMETHEUS_MULTIPROC_DIR"),
         )
 
     @property

@@ -13,6 +13,8 @@ import redis
 from rq import Queue, Retry
 from rq.job import Job
 
+from server.queue import job_meta
+
 SERVICES = ("gmail", "calendar", "drive")
 KINDS = ("delta", "full")  # of sync
 # A queued job older than this is assumed lost (e.g. Redis flushed); the next request may enqueue again.
@@ -39,6 +41,7 @@ def _enqueue_once(connection: redis.Redis, kind: str, user_id: uuid.UUID | str, 
             # A crashed or killed worker's job is retried; every job here is idempotent.
             retry=Retry(max=3, interval=[10, 60, 300]),
             description=f"{kind} {service} {user_id}",
+            meta=job_meta(),
         )
     except Exception:
         connection.delete(key)

@@ -16,6 +16,7 @@ from typing import Sequence
 import numpy as np
 import redis
 
+from server import metrics
 from server.embeddings import Embedder
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class MemoEmbedder:
         missing: dict[str, list[int]] = {}
         for i, text in enumerate(texts):
             vector = self.remembered(text)
+            metrics.cache_lookup("query_embedding_memo", "miss" if vector is None else "hit")
             if vector is None:
                 missing.setdefault(text, []).append(i)
             else:
@@ -80,10 +82,11 @@ def _key(embedder: Embedder, text: str) -> str:
 
 def cached_query_embedding(embedder: Embedder, text: str, cache: redis.Redis | None) -> np.ndarray:
     """The embedding of `text`: from this process's memo (a MemoEmbedder), else Redis, else the model. A Redis
-    failure only costs the cache, never the query."""
+    failure only costs the cache, never the query. Each cache asked counts a hit, miss or error in the metrics."""
     memo = embedder if isinstance(embedder, MemoEmbedder) else None
     if memo is not None:
         vector = memo.remembered(text)
+        metrics.cache_lookup("query_embedding_memo", "miss" if vector is None else "hit")
         if vector is not None:
             return vector
     key = _key(embedder, text)
@@ -91,14 +94,21 @@ def cached_query_embedding(embedder: Embedder, text: str, cache: redis.Redis | N
         try:
             raw = cache.get(key)
             if raw is not None and len(raw) == embedder.dim * 4:
+                metrics.cache_lookup("query_embedding_redis", "hit")
                 vector = np.frombuffer(raw, dtype=np.float32).copy()
                 if memo is not None:
                     memo.remember(text, vector)
                 return vector
+            metrics.cache_lookup("query_embedding_redis", "miss")
         except redis.RedisError as exc:
+            metrics.cache_lookup("query_embedding_redis", "error")
             log.warning("embedding cache unavailable", extra={"error": str(exc)})
             cache = None
-    vector = embedder.embed([text])[0]
+    if memo is not None:  # the memo was asked above: embed past it (asking it again would count a second miss)
+        vector = memo.inner.embed([text])[0]
+        memo.remember(text, vector)
+    else:
+        vector = embedder.embed([text])[0]
     if cache is not None:
         try:
             cache.set(key, vector.astype(np.float32).tobytes(), ex=TTL_SECONDS)

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify
 from marshmallow import Schema, fields, validate
 
 from server.faces.actions_api import ActionOut
+from server.faces.audit_api import AuditPageOut, AuditQuery
 from server.faces.query_api import ConversationBody, QueryBody
 from server.faces.search_api import SearchQuery
 from server.faces.sync_api import SyncRequest
@@ -117,6 +118,10 @@ def document() -> dict[str, Any]:
         "/api/v1/actions/{action_id}": {"get": _op("One action", path_id="action_id", answer=action)},
         "/api/v1/sync/status": {"get": _op("Sync state per service")},
         "/api/v1/sync": {"post": _op("Start a sync", ok=202, body=SyncRequest())},
+        "/api/v1/audit": {"get": _op("The person's audit log, newest first (pass next_before as before for the "
+                                     "next page)", params=AuditQuery(), answer=schema_of(AuditPageOut()))},
+        "/metrics": {"get": _op("Prometheus metrics (text exposition; a bearer token when METRICS_TOKEN is set)",
+                                content="text/plain", answer={"type": "string"})},
         "/healthz": {"get": _op("Liveness")},
     }
     for verb in ("confirm", "cancel", "undo"):

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 from flask_sock import Sock
 
+from server import metrics
 from server.errors import ApiError
 from server.faces import validation
 from server.faces.auth import current_user
@@ -33,32 +35,40 @@ def _send(ws: object, frame: dict[str, object]) -> None:
 
 @sock.route("/ws")
 def websocket(ws: object) -> None:
-    """Greet, then answer frames until the client closes."""
+    """Greet, then answer frames until the client closes. Each frame is counted in the metrics (route
+    `/ws:<type>`, method WS, status 200 or the error frame's) with the time until its answer was sent."""
     _send(ws, {"type": "hello", "request_id": request_id_var.get()})
     while True:
         raw = ws.receive()  # type: ignore[attr-defined]
         if raw is None:
             return
+        started = time.perf_counter()
         if len(raw) > MAX_FRAME_BYTES:
             _send(ws, {"type": "error", "error": "payload_too_large", "message": "That message is too large."})
+            metrics.observe_ws_frame(None, 413, time.perf_counter() - started)
             continue
         try:
             frame = json.loads(raw)
             kind = frame.get("type") if isinstance(frame, dict) else None
         except ValueError:
             kind = None
+        status = 200
         if kind == "ping":
             _send(ws, {"type": "pong"})
         elif kind == "query":
-            _query(ws, {k: v for k, v in frame.items() if k not in ("type", "id")}, frame.get("id"))
+            status = _query(ws, {k: v for k, v in frame.items() if k not in ("type", "id")}, frame.get("id"))
         else:
             _send(ws, {"type": "error", "error": "bad_request",
                        "message": 'Send JSON frames with a "type"; supported: ping, query.'})
+            status = 400
+        metrics.observe_ws_frame(kind, status, time.perf_counter() - started)
+        metrics.refresh_breakers()  # the query may have opened or closed one
 
 
-def _query(ws: object, body: dict[str, object], frame_id: object) -> None:
+def _query(ws: object, body: dict[str, object], frame_id: object) -> int:
     """Stream one query's pipeline events; each frame carries the client's frame `id` as `ref`, so answers to
-    several questions on one socket can be told apart (`id` inside a frame is the item's or action's own)."""
+    several questions on one socket can be told apart (`id` inside a frame is the item's or action's own).
+    Returns 200, or the HTTP status of the error sent instead."""
     tag = {"ref": frame_id} if isinstance(frame_id, (str, int)) else {}
     try:
         params = validation.load(QueryBody(), body, "query")
@@ -67,3 +77,5 @@ def _query(ws: object, body: dict[str, object], frame_id: object) -> None:
             ws.send(json.dumps({**event, **tag}, default=str))  # type: ignore[attr-defined]
     except ApiError as exc:
         _send(ws, {"type": "error", "error": exc.error, "message": exc.message, **tag})
+        return exc.status
+    return 200
