@@ -31,7 +31,7 @@ from urllib.parse import quote, urlsplit
 from flask import Blueprint, Response, g, jsonify, redirect, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import escape
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema
 
 from server import accounts, signin
 from server.config import Config, ConfigError
@@ -54,7 +54,7 @@ STATE_MAX_AGE = 600  # seconds a person has on Google's consent screen
 class TokenBody(Schema):
     """Body of POST /auth/token."""
 
-    google_access_token = fields.String(required=True, validate=validate.Length(min=1, max=4096))
+    google_access_token = validation.Text(required=True, min_length=1, max_length=4096)
 
 
 # -- helpers -----------------------------------------------------------------------------------------------------

@@ -7,11 +7,10 @@ A `request_id` makes a retried request safe: the first answer is returned again 
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any, Iterator
 
 from flask import Blueprint, Response, jsonify, request, stream_with_context
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema
 
 from server.errors import ApiError
 from server.faces import validation
@@ -31,7 +30,7 @@ class ConversationBody(Schema):
     class Meta:
         unknown = RAISE
 
-    title = fields.String(load_default="", validate=validate.Length(max=200))
+    title = validation.Text(load_default="", max_length=200)
 
 
 def _body(schema: Schema) -> dict[str, Any]:
@@ -88,10 +87,7 @@ def new_conversation_route() -> tuple[Response, int]:
 def conversation_route(conversation_id: str) -> Response:
     """One conversation with its turns (404 for an unknown id, or another person's)."""
     svc, user = services(), current_user()
-    try:
-        wanted = uuid.UUID(conversation_id)
-    except ValueError:
-        raise ApiError(404, "not_found", "That conversation does not exist.") from None
+    wanted = validation.path_id(conversation_id, ApiError(404, "not_found", "That conversation does not exist."))
     with svc.pool.connection() as conn:
         found = conversations.get(conn, user.id, wanted)
         if found is None:

@@ -46,9 +46,9 @@ class SearchQuery(Schema):
     class Meta:
         unknown = RAISE
 
-    q = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    q = validation.Text(required=True, min_length=1, max_length=500)
     service = fields.String(load_default="all", validate=validate.OneOf((*SERVICES, "all")))
-    from_ = fields.String(data_key="from", load_default=None, validate=validate.Length(min=1, max=200))
+    from_ = validation.Text(data_key="from", load_default=None, min_length=1, max_length=200)
     after = _Instant(load_default=None)
     before = _Instant(load_default=None)
     limit = fields.Integer(load_default=10, strict=False, validate=validate.Range(min=1, max=100))
