@@ -110,7 +110,7 @@ def field_schema(field: fields.Field) -> dict[str, Any]:
         out = {"type": "string", "format": "uuid"}
     elif isinstance(field, fields.Email):
         out = {"type": "string", "format": "email"}
-    elif isinstance(field, (fields.DateTime, fields.AwareDateTime)):
+    elif isinstance(field, (fields.DateTime, fields.AwareDateTime)) and not field.metadata.get("pattern"):
         out = {"type": "string", "format": "date-time"}
     elif isinstance(field, fields.Boolean):
         out = {"type": "boolean"}
@@ -122,8 +122,9 @@ def field_schema(field: fields.Field) -> dict[str, Any]:
         out = {"type": "object"} if isinstance(field, fields.Dict) else {}
     else:
         out = {"type": "string"}
-    if field.metadata.get("description"):
-        out["description"] = field.metadata["description"]
+    for key in ("description", "pattern"):
+        if field.metadata.get(key):
+            out[key] = field.metadata[key]
     for v in field.validators:
         if isinstance(v, validate.Length):
             key = ("minItems", "maxItems") if out.get("type") == "array" else ("minLength", "maxLength")
