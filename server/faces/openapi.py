@@ -33,7 +33,7 @@ _WHY = {
     409: "The item is not in a state that allows this",
     410: "The proposal expired before it was decided",
     413: "The body is larger than 1 MiB",
-    414: "The path and query string are longer than 6 KiB",
+    414: "The path and query string are longer than 8000 bytes",
     429: "Too many requests; Retry-After says when to try again",
     500: "An unexpected error (reported; nothing about it is revealed)",
     502: "Google refused the change",

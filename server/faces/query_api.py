@@ -61,7 +61,7 @@ def query_stream_route() -> Response:
             yield f"event: error\ndata: {json.dumps({'error': exc.error, 'message': exc.message})}\n\n"
 
     return Response(stream_with_context(sse()), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
 @bp.get("/conversations")
