@@ -14,7 +14,7 @@ MASK = "[redacted]"
 # name=value pairs in URLs, form bodies and messages whose value is a credential.
 _PARAMS = re.compile(r"(?i)\b(access_token|refresh_token|id_token|token|code|client_secret|state|password|api_key|key"
                      r"|assertion)=([^&\s\"'<>]+)")
-_AUTH_HEADER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")  # an Authorization header's value
+_AUTH_HEADER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{12,}")  # an Authorization header's value
 _SHAPES = [
     re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),  # a JWT (an OIDC/ID token)
     re.compile(r"\bya29\.[A-Za-z0-9._-]+"),  # a Google access token

@@ -32,7 +32,8 @@ def test_credential_shaped_text_is_masked(text, secret) -> None:
 
 
 def test_ordinary_text_is_left_alone() -> None:
-    text = "synced 42 messages for user 6f1c…; 1 error (rate_limited), retry in 30 s; see /api/v1/sync/status"
+    text = ("synced 42 messages for user 6f1c…; 1 error (rate_limited), retry in 30 s; see /api/v1/sync/status; "
+            "bearer token issued")
     assert scrub(text) == text
 
 
