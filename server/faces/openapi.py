@@ -193,7 +193,7 @@ def document() -> dict[str, Any]:
         "/api/v1/query": {"post": _op("Ask the assistant; one JSON answer", ANSWER, body=QueryBody(),
                                       errors=(404,))},
         "/api/v1/query/stream": {"post": _op("Ask the assistant; Server-Sent Events", SSE_EVENT, body=QueryBody(),
-                                             content="text/event-stream")},
+                                             content="text/event-stream", errors=(404,))},
         "/api/v1/conversations": {
             "get": _op("Recent conversations", _obj({"conversations": _array(CONVERSATION)})),
             "post": _op("Start a conversation", CONVERSATION, ok=201, body=ConversationBody())},

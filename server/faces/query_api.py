@@ -6,6 +6,7 @@ A `request_id` makes a retried request safe: the first answer is returned again 
 """
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any, Iterator
 
@@ -52,10 +53,14 @@ def query_stream_route() -> Response:
     """The pipeline's events as Server-Sent Events (`event: <type>`, `data: <json>`), ending with `done`."""
     params = _body(QueryBody())
     svc, user = services(), current_user()
+    frames = event_stream(svc, user, params)
+    # The first frame comes after the request is checked (its conversation, its clock): a refusal is then still an
+    # ordinary JSON error with its status, not an `error` event inside a 200 stream.
+    first = next(frames)
 
     def sse() -> Iterator[str]:
         try:
-            for frame in event_stream(svc, user, params):
+            for frame in itertools.chain([first], frames):
                 yield f"event: {frame['type']}\ndata: {json.dumps(frame, default=str)}\n\n"
         except ApiError as exc:
             yield f"event: error\ndata: {json.dumps({'error': exc.error, 'message': exc.message})}\n\n"
