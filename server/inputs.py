@@ -30,7 +30,8 @@ class Text(fields.String):
     def __init__(self, *, max_length: int, min_length: int | None = None, **kwargs: Any) -> None:
         checks = [validate.Length(min=min_length, max=max_length),
                   validate.Regexp(NO_NUL, error="Must not contain NUL characters."), _encodable]
-        super().__init__(validate=checks + list(kwargs.pop("validate", None) or []), **kwargs)
+        more = kwargs.pop("validate", None) or []
+        super().__init__(validate=checks + (list(more) if isinstance(more, (list, tuple)) else [more]), **kwargs)
 
 
 _TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"

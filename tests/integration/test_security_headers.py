@@ -243,3 +243,18 @@ def test_a_frame_over_the_limit_closes_the_socket_as_too_big(server) -> None:
         assert ws.close_code == 1009
     finally:
         ws.close()
+
+
+@pytest.mark.parametrize("query", [{"login_hint": "not-an-address"}, {"login_hint": "a@b.example" + "x" * 320},
+                                   {"next": "/inbox\x00"}, {"next": "/" + "a" * 2001}])
+def test_a_sign_in_link_with_malformed_parameters_is_a_400(web, query) -> None:
+    response = web.test_client().get("/auth/login", query_string=query)
+    assert response.status_code == 400 and response.get_json()["error"] == "bad_request"
+    assert "Location" not in response.headers
+
+
+def test_a_callback_with_malformed_parameters_signs_nobody_in(web) -> None:
+    response = web.test_client().get("/auth/callback", query_string={"state": "s", "code": "c" * 5000},
+                                     headers={"Accept": "application/json"})
+    assert response.status_code == 400 and response.get_json()["error"] == "login_failed"
+    assert "wo_session" not in response.headers.get("Set-Cookie", "")
