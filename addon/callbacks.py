@@ -305,7 +305,7 @@ def _conversation_param(ev: Event) -> uuid.UUID | None:
     raw = ev.param("conversation_id")
     if raw is None:
         return None
-    return validation.path_id(raw, ApiError(404, "not_found", "That conversation does not exist."))
+    return validation.item_id(raw, ApiError(404, "not_found", "That conversation does not exist."))
 
 
 @bp.post("/query")
@@ -347,7 +347,7 @@ def _action_id(ev: Event) -> uuid.UUID:
     raw = ev.param("action_id")
     if raw is None:
         raise ApiError(400, "bad_request", "Which action?")
-    return validation.path_id(raw, ActionNotFound("There is no such action."))
+    return validation.item_id(raw, ActionNotFound("There is no such action."))
 
 
 @bp.post("/actions")

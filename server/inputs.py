@@ -39,7 +39,9 @@ _DAY = r"(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 # Years 1970-2099: the pipeline does date arithmetic ("last year", "in 3 months") that far-off years overflow.
 MOMENT = rf"^(19[7-9][0-9]|20[0-9][0-9])-{_DAY}T{_TIME}$"
 # A day (YYYY-MM-DD) or a date-time whose offset may be left out (search windows: "after 2023-11-01").
-DAY_OR_MOMENT = rf"^[12][0-9]{{3}}-{_DAY}(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{{1,6}})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?$"
+_CLOCK = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+_OFFSET = r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+DAY_OR_MOMENT = rf"^[12][0-9]{{3}}-{_DAY}(T{_CLOCK}{_OFFSET}?)?$"
 
 
 class Moment(fields.AwareDateTime):

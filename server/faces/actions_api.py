@@ -84,7 +84,7 @@ def render(action: PendingAction, now: datetime | None = None) -> dict[str, Any]
 
 def _id(action_id: str) -> uuid.UUID:
     """The action id of the path; a malformed one is a 404 exactly like an id nobody has."""
-    return validation.path_id(action_id, ApiError(404, "not_found", "There is no such action."))
+    return validation.item_id(action_id, ApiError(404, "not_found", "There is no such action."))
 
 
 def _body() -> None:

@@ -92,7 +92,7 @@ def new_conversation_route() -> tuple[Response, int]:
 def conversation_route(conversation_id: str) -> Response:
     """One conversation with its turns (404 for an unknown id, or another person's)."""
     svc, user = services(), current_user()
-    wanted = validation.path_id(conversation_id, ApiError(404, "not_found", "That conversation does not exist."))
+    wanted = validation.item_id(conversation_id, ApiError(404, "not_found", "That conversation does not exist."))
     with svc.pool.connection() as conn:
         found = conversations.get(conn, user.id, wanted)
         if found is None:

@@ -1,8 +1,8 @@
 """Input validation for every face: a marshmallow schema, and a 400 whose message names each bad field.
 
-Also `path_id` (an id in a URL path, where a malformed one is simply "not found") and `parse_json` (JSON that is
-not nested past reason). `Text`, the bounded string every schema uses, is in server/inputs.py (the pipeline's
-request schema uses it too).
+Also `item_id` (an id in a URL path or a parameter, where a malformed one is simply "not found") and `parse_json`
+(JSON that is not nested past reason). `Text`, the bounded string every schema uses, is in server/inputs.py (the
+pipeline's request schema uses it too).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from marshmallow import Schema, ValidationError, fields
 from server.errors import ApiError
 from server.inputs import Text
 
-__all__ = ["Text", "load", "parse_json", "path_id", "string_keys"]
+__all__ = ["Text", "load", "parse_json", "item_id", "string_keys"]
 
 
 def _flatten(messages: Any, prefix: str = "") -> list[str]:
@@ -47,14 +47,15 @@ def load(schema: Schema, data: Mapping[str, Any], what: str) -> dict[str, Any]:
                        fields=string_keys(exc.messages)) from exc
 
 
-class _PathId(Schema):
+class _ItemId(Schema):
     id = fields.UUID(required=True)
 
 
-def path_id(raw: str, not_found: Exception) -> uuid.UUID:
-    """The UUID a URL path names; `not_found` (a 404) when it is not one, exactly as for an id nobody has."""
+def item_id(raw: str, not_found: Exception) -> uuid.UUID:
+    """The UUID a URL path (or an add-on parameter) names; raises `not_found` when it is not one, exactly as for
+    an id nobody has."""
     try:
-        return _PathId().load({"id": raw})["id"]
+        return _ItemId().load({"id": raw})["id"]
     except ValidationError:
         raise not_found from None
 

@@ -25,10 +25,10 @@ from google.oauth2 import id_token
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from server.errors import ApiError
-from server.redact import without
 from server.faces import validation
 from server.faces.validation import Text
 from server.oidc import CLOCK_SKEW_SECONDS, GOOGLE_CERTS_URL, ISSUERS, CertsCache, app_certs_cache
+from server.redact import without
 from server.services import services
 from server.store import users
 from workers.enqueue import enqueue_sync

@@ -3,8 +3,8 @@ seeded index: every operation with valid inputs (positive) and, where it has inp
 
 Every answer must be no server error, a status the document lists for that operation, of the documented content
 type and matching the documented schema (success shapes and the error shape); invalid input must be refused
-with a 4xx; and no answer shows a word of another person's workspace. Generation is derandomized (the same cases every run) and bounded so the whole module takes about a
-minute on the 2-core machine.
+with a 4xx; and no answer shows a word of another person's workspace. Generation is derandomized (the same cases
+every run) and bounded so the whole module takes under a minute on the 2-core machine (about 20 s idle).
 """
 from __future__ import annotations
 
