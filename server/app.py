@@ -15,7 +15,7 @@ from server.actions import audit
 from server.config import Config
 from server.errors import register_error_handlers
 from server.faces import actions_api, health, openapi, query_api, search_api, sync_api, web, webhooks, ws
-from server.faces import audit_api, auth_api, metrics_api
+from server.faces import audit_api, auth_api, cors, metrics_api, security
 from server.logs import configure_logging, new_request_id, request_id_var
 from server.queue import redis_client
 from server.services import Services
@@ -91,6 +91,8 @@ def create_app(config: Config | None = None) -> Flask:
     atexit.register(svc.close)
     _install_request_ids(app)
     _limit_body_size(app)
+    security.install(app)
+    cors.install(app, config.extension_origins)
     register_error_handlers(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth_api.bp)
@@ -104,5 +106,5 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(openapi.bp)
     app.register_blueprint(addon_callbacks.bp)
     app.register_blueprint(web.bp)
-    ws.sock.init_app(app)
+    ws.init_app(app)
     return app

@@ -126,6 +126,7 @@ _ENTRIES = (
           "The request could not be understood. Check its parameters and body."),
     Entry("invalid", 422, "Not Possible", "Some fields are invalid."),
     Entry("forbidden", 403, "Not Allowed", "You don't have access to this."),
+    Entry("forbidden_origin", 403, "Not Allowed", "Requests from another site are not accepted."),
     Entry("method_not_allowed", 405, "Not Allowed", "This address does not accept that method."),
     Entry("conflict", 409, "Conflict", "This conflicts with the current state; reload and try again."),
     Entry("payload_too_large", 413, "Too Large", "The request body is too large."),

@@ -7,6 +7,7 @@ mean "use the embedded PostgreSQL / the bundled redis-server under DATA_DIR" (se
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -66,6 +67,19 @@ def _str(env: Mapping[str, str], name: str, default: str | None = None) -> str |
 def _path(env: Mapping[str, str], name: str) -> Path | None:
     raw = _str(env, name)
     return Path(raw).expanduser().resolve() if raw is not None else None
+
+
+_EXTENSION_ORIGIN = re.compile(r"^chrome-extension://[a-p]{32}$")
+
+
+def _extension_origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated `chrome-extension://<32-letter id>` origins (no path, no slash at the end)."""
+    found = tuple(o.strip() for o in (_str(env, name) or "").split(",") if o.strip())
+    for origin in found:
+        if not _EXTENSION_ORIGIN.match(origin):
+            raise ConfigError(f"{name} takes chrome-extension://<extension id> origins separated by commas, "
+                              f"got {origin!r}")
+    return found
 
 
 def _base_url(env: Mapping[str, str], name: str) -> str | None:
@@ -132,6 +146,8 @@ class Config:
     addon_service_agent: str | None = None  # service-<number>@gcp-sa-gsuiteaddons.iam.gserviceaccount.com
     addon_certs_url: str | None = None  # unset = Google's, https://www.googleapis.com/oauth2/v1/certs
     addon_user_audience: str | None = None  # the user ID token's audience; unset = GOOGLE_CLIENT_ID
+    # The Chrome extension's origins (chrome-extension://<id>): the only ones that get CORS headers; unset = none.
+    extension_origins: tuple[str, ...] = ()
     demo_user_email: str = "sam@atlas.com"  # who a request without credentials acts as in demo mode
     # A frozen "now" (ISO 8601 with offset): the demo's data is from 2023, so `make demo` freezes the clock at the
     # dataset's now for "next meeting" and "last week" to mean something. Unset = the real clock.
@@ -187,6 +203,7 @@ class Config:
             addon_service_agent=_str(env, "ADDON_SERVICE_AGENT"),
             addon_certs_url=_str(env, "ADDON_CERTS_URL"),
             addon_user_audience=_str(env, "ADDON_USER_AUDIENCE"),
+            extension_origins=_extension_origins(env, "EXTENSION_ORIGINS"),
             demo_user_email=_str(env, "DEMO_USER_EMAIL", cls.demo_user_email) or cls.demo_user_email,
             google_api_base_url=_str(env, "GOOGLE_API_BASE_URL"),
             google_token_uri=_str(env, "GOOGLE_TOKEN_URI"),

@@ -30,6 +30,9 @@ workers = 2
 graceful_timeout = 10
 control_socket_disable = True  # two servers on one box would otherwise share ~/.gunicorn/gunicorn.ctl
 accesslog = None  # the app logs each request itself, with its request id
+# gunicorn's largest request line (its default is 4094): the app refuses URLs over 8000 bytes with its own JSON
+# 414 (server/faces/security.py), and a long search in a non-Latin script must fit under that.
+limit_request_line = 8190
 
 logconfig_dict = {
     "version": 1,

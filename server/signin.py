@@ -20,6 +20,7 @@ import requests
 from server import catalogue, oidc
 from server.config import Config
 from server.oidc import CertsCache
+from server.redact import scrub, without
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ def _call_with_backoff(call: Callable[[], requests.Response], what: str,
         try:
             resp = call()
         except requests.RequestException as exc:
-            log.warning("google oauth unreachable", extra={"what": what, "reason": str(exc)})
+            log.warning("google oauth unreachable", extra={"what": what, "reason": scrub(str(exc))})
             raise SignInError("unavailable", 503) from exc
         if resp.status_code != 429:
             return resp
@@ -215,7 +216,7 @@ def verify_id_token(config: Config, token: str, nonce: str | None, certs: CertsC
         log.error("could not fetch id_token certs", extra={"certs_url": certs.certs_url, "reason": str(exc)})
         raise SignInError("unavailable", 503) from exc
     except (ValueError, google.auth.exceptions.GoogleAuthError) as exc:
-        log.warning("id_token refused", extra={"reason": str(exc)})
+        log.warning("id_token refused", extra={"reason": without(str(exc), token)})
         raise SignInError("login_failed", 400) from exc
     if nonce and claims.get("nonce") != nonce:
         log.warning("id_token refused", extra={"reason": "nonce"})
@@ -250,7 +251,7 @@ def revoke(config: Config, token: str) -> bool:
     try:
         resp = requests.post(uri, data={"token": token}, timeout=10)
     except requests.RequestException as exc:
-        log.warning("google revoke unreachable", extra={"reason": str(exc)})
+        log.warning("google revoke unreachable", extra={"reason": scrub(str(exc))})
         return False
     if resp.status_code == 200:
         return True
