@@ -35,6 +35,7 @@ from server import actions, clock
 from server.actions import lookup
 from server.actions import ActionError, ActionExpired, ActionFailed, ActionNotFound, PendingAction, WrongState
 from server.errors import ApiError
+from server.faces import limits
 from server.google import GoogleError
 from server.google.addon import open_message
 from server.pipeline.request import ask
@@ -111,6 +112,7 @@ def callback(handler: Callable[[Event], dict[str, Any]]) -> Callable[[], Respons
         g.current_user = user
         event = Event(svc, user, body, identity.base_url(svc.config))
         try:
+            limits.check_user(user, SIDE_EFFECTS.get(handler.__name__, limits.READ))
             answer = handler(event)
         except ApiError as exc:
             answer = _error(exc.error, exc.message)
@@ -125,6 +127,8 @@ def callback(handler: Callable[[Event], dict[str, Any]]) -> Callable[[], Respons
     return wrapped
 
 
+# Callbacks that change the workspace; the rest read (a proposal only waits for a confirmation).
+SIDE_EFFECTS = {"confirm": limits.SIDE_EFFECT, "cancel": limits.SIDE_EFFECT, "undo": limits.SIDE_EFFECT}
 TRIGGERS = (f"{cards.PREFIX}/homepage", f"{cards.PREFIX}/gmail/message")
 
 

@@ -13,7 +13,7 @@ from addon import callbacks as addon_callbacks
 from server.config import Config
 from server.errors import register_error_handlers
 from server.faces import actions_api, health, openapi, query_api, search_api, sync_api, web, webhooks, ws
-from server.faces import auth_api
+from server.faces import auth_api, limits
 from server.logs import configure_logging, new_request_id, request_id_var
 from server.queue import redis_client
 from server.services import Services
@@ -81,6 +81,7 @@ def create_app(config: Config | None = None) -> Flask:
     _install_request_ids(app)
     _limit_body_size(app)
     register_error_handlers(app)
+    limits.install(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth_api.bp)
     app.register_blueprint(webhooks.bp)

@@ -14,7 +14,7 @@ import logging
 from flask_sock import Sock
 
 from server.errors import ApiError
-from server.faces import validation
+from server.faces import limits, validation
 from server.faces.auth import current_user
 from server.logs import request_id_var
 from server.pipeline.request import QueryBody, event_stream
@@ -63,7 +63,9 @@ def _query(ws: object, body: dict[str, object], frame_id: object) -> None:
     try:
         params = validation.load(QueryBody(), body, "query")
         svc, user = services(), current_user()
+        limits.check_user(user, limits.READ)
         for event in event_stream(svc, user, params):
             ws.send(json.dumps({**event, **tag}, default=str))  # type: ignore[attr-defined]
     except ApiError as exc:
-        _send(ws, {"type": "error", "error": exc.error, "message": exc.message, **tag})
+        wait = {"retry_after": exc.details["retry_after"]} if "retry_after" in exc.details else {}
+        _send(ws, {"type": "error", "error": exc.error, "message": exc.message, **wait, **tag})
