@@ -21,7 +21,8 @@ class WsClient:
         self._ws = WSConnection(ConnectionType.CLIENT)
         self._pending: list[str] = []
         self._buffer = ""
-        self._sock.sendall(self._ws.send(Request(host=parts.netloc, target=parts.path or "/")))
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self._sock.sendall(self._ws.send(Request(host=parts.netloc, target=target)))
         while not self._handle(self._read(timeout), accept=True):
             pass
 
