@@ -14,6 +14,8 @@ import redis
 from rq import Queue, Retry
 from rq.job import Job
 
+from workers.runner import CONTINUATION
+
 SERVICES = ("gmail", "calendar", "drive")
 KINDS = ("delta", "full")  # of sync
 # A queued job older than this is assumed lost (e.g. Redis flushed); the next request may enqueue again.
@@ -40,7 +42,7 @@ def _enqueue_once(connection: redis.Redis, kind: str, user_id: uuid.UUID | str, 
     try:
         if delay is not None:
             return Queue(queue, connection=connection).enqueue_in(timedelta(seconds=delay), func, str(user_id),
-                                                                  service, **options)
+                                                                  service, meta={CONTINUATION: True}, **options)
         return Queue(queue, connection=connection).enqueue(func, str(user_id), service, **options)
     except Exception:
         connection.delete(key)

@@ -127,7 +127,9 @@ def _pause(ctx: JobContext, user_id: str, service: str, kind: str, delay: float,
     (other people's jobs run meanwhile). The checkpoint says where the next run carries on."""
     job = get_current_job()
     queue = job.origin if job is not None else "sync"
-    again = enqueue_sync_in(ctx.redis, user_id, service, kind, queue, delay)
+    # RQ schedules in whole seconds, rounding down: one more second, so the job never starts before the budget
+    # is back (and pauses again at once).
+    again = enqueue_sync_in(ctx.redis, user_id, service, kind, queue, delay + 1.0)
     log.info("sync paused: google budget spent", extra={"user_id": user_id, "service": service, "kind": kind,
                                                         "resume_in_s": round(delay, 2), "google_calls": calls,
                                                         "job_queued": again is not None})
