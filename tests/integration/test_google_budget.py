@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 import redis

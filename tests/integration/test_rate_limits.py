@@ -9,7 +9,7 @@ import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 from flask import Flask
@@ -139,7 +139,7 @@ def test_a_refused_side_effect_does_nothing(small: Flask) -> None:
 
 def test_every_working_route_is_counted_and_nothing_else(small: Flask) -> None:
     api = {rule.endpoint for rule in small.url_map.iter_rules() if rule.rule.startswith("/api/v1/")}
-    assert api - EXEMPT == set(ROUTES), "classify each /api/v1 route as a read or a side effect in server/faces/limits.py"
+    assert api - EXEMPT == set(ROUTES), "classify each /api/v1 route (read or side effect) in server/faces/limits.py"
     assert ROUTES["actions_api.confirm_action"] == ROUTES["sync_api.sync_now"] == "side_effect"
     assert ROUTES["query_api.query_route"] == ROUTES["search_api.search_route"] == "read"
     _, auth = make_user(small)
