@@ -34,7 +34,8 @@ from workers.sync_common import SyncResult, TokenExpired
 log = logging.getLogger(__name__)
 
 SYNCERS: dict[str, ModuleType] = {"gmail": gmail_sync, "calendar": calendar_sync, "drive": drive_sync}
-# An unfinished sync older than this starts over (a full sync's job timeout; Gmail keeps history about a week).
+# An unfinished sync that has not moved for this long starts over (its job was lost; a paused sync moves on within
+# seconds or minutes). A token that expired meanwhile is handled like any other (a delta falls back to full).
 CHECKPOINT_MAX_AGE = timedelta(hours=6)
 
 
@@ -118,8 +119,8 @@ def _sync(ctx: JobContext, g: GoogleServices, syncer: ModuleType, user_id: str, 
 
 
 def _stale(checkpoint: Checkpoint) -> bool:
-    """Too old to carry on: its listing may no longer match Google, and its token may have expired."""
-    return datetime.now(timezone.utc) - checkpoint.created_at > CHECKPOINT_MAX_AGE
+    """Abandoned: no batch written for a long while (its job was lost); start over rather than carry on."""
+    return datetime.now(timezone.utc) - checkpoint.updated_at > CHECKPOINT_MAX_AGE
 
 
 def _pause(ctx: JobContext, user_id: str, service: str, kind: str, delay: float, calls: int) -> dict[str, Any]:

@@ -20,6 +20,7 @@ class Checkpoint:
     items: list[Any]
     position: int
     created_at: datetime
+    updated_at: datetime
 
     @property
     def remaining(self) -> list[Any]:
@@ -29,7 +30,7 @@ class Checkpoint:
 
 def get(conn: psycopg.Connection[Any], user_id: UserId, service: str) -> Checkpoint | None:
     """The unfinished sync of this user and service, or None."""
-    row = conn.execute("SELECT kind, next_token, items, position, created_at FROM sync_checkpoints "
+    row = conn.execute("SELECT kind, next_token, items, position, created_at, updated_at FROM sync_checkpoints "
                        "WHERE user_id = %s AND service = %s", (user_id, service)).fetchone()
     return Checkpoint(*row) if row else None
 
@@ -42,9 +43,9 @@ def save(conn: psycopg.Connection[Any], user_id: UserId, service: str, kind: str
            VALUES (%s, %s, %s, %s, %s)
            ON CONFLICT (user_id, service) DO UPDATE SET kind = EXCLUDED.kind, next_token = EXCLUDED.next_token,
                items = EXCLUDED.items, position = 0, created_at = now(), updated_at = now()
-           RETURNING created_at""", (user_id, service, kind, next_token, Jsonb(items))).fetchone()
+           RETURNING created_at, updated_at""", (user_id, service, kind, next_token, Jsonb(items))).fetchone()
     assert row is not None
-    return Checkpoint(kind, next_token, items, 0, row[0])
+    return Checkpoint(kind, next_token, items, 0, row[0], row[1])
 
 
 def advance(conn: psycopg.Connection[Any], user_id: UserId, service: str, position: int) -> None:

@@ -170,6 +170,41 @@ def test_the_in_process_worker_finishes_paused_syncs_when_they_are_due(ctx, emul
         quick.pool.close()
 
 
+def test_a_delta_sync_finishes_an_unfinished_full_sync_then_applies_what_changed(ctx, emulator, sync_config) -> None:
+    """A push arrives while the first full sync is paused: its delta job carries the full sync on from its
+    checkpoint (nothing listed twice, nothing skipped), then applies the history since, so the new mail is in."""
+    quick = job_context.from_config(sync_config.with_(google_budget_per_second=100, google_budget_burst=1),
+                                    embedder=HashEmbedder())
+    job_context.use(quick)
+    try:
+        user = connect(quick, emulator, "sam@atlas.com")
+        _refill(quick, user)
+        with quick.pool.connection() as conn:
+            conn.execute("DELETE FROM gmail_cache WHERE user_id = %s", (user.id,))
+            conn.execute("DELETE FROM sync_status WHERE user_id = %s", (user.id,))
+        enqueue_sync(quick.redis, user.id, "gmail", "full", queue="sync")
+        SimpleWorker([Queue("sync", connection=quick.redis)], connection=quick.redis).work(burst=True)
+        (paused,) = _scheduled(quick)
+        ScheduledJobRegistry(queue=Queue("sync", connection=quick.redis)).remove(paused)
+        quick.redis.delete(f"wo:pending:full:{user.id}:gmail")  # as if that continuation were lost
+        with quick.pool.connection() as conn:
+            assert checkpoints.get(conn, user.id, "gmail").kind == "full"
+        emulator.control.deliver("sam@atlas.com", **{"from": "late@corp.example", "subject": "Late arrival",
+                                                     "body": "Sent while the first sync was paused."})
+        job = enqueue_sync(quick.redis, user.id, "gmail", "delta", queue="sync")
+        InProcessWorker([Queue("sync", connection=quick.redis)], connection=quick.redis).work(burst=True)
+        assert job.return_value()["paused"]  # the budget paused it too; its continuations finished the work
+        rows = index(quick, "SELECT email_id, subject FROM gmail_cache WHERE user_id = %s", user.id)
+        assert {r[0] for r in rows} == set(expected(emulator)["gmail"]) and len(rows) == len({r[0] for r in rows})
+        assert "Late arrival" in {r[1] for r in rows}
+        with quick.pool.connection() as conn:
+            assert checkpoints.get(conn, user.id, "gmail") is None
+        assert status(quick, user)["gmail"] == ("ok", None)
+    finally:
+        job_context.use(ctx)
+        quick.pool.close()
+
+
 def test_a_big_mailbox_does_not_hold_up_another_persons_sync(ctx, emulator, database_url, redis_url,
                                                            sync_config) -> None:
     """One real worker (with RQ's scheduler) and a budget of 100 calls a second: the big mailbox's full sync
