@@ -41,6 +41,7 @@ from server.actions import ActionError, ActionExpired, ActionFailed, ActionNotFo
 from server.errors import ApiError
 from server.faces import validation
 from server.faces.validation import Text
+from server.faces import limits
 from server.google import GoogleError
 from server.google.addon import open_message
 from server.pipeline.request import ask
@@ -162,6 +163,7 @@ def callback(handler: Callable[[Event], dict[str, Any]]) -> Callable[[], Respons
         g.current_user = user
         event = Event(svc, user, body, identity.base_url(svc.config))
         try:
+            limits.check_user(user, SIDE_EFFECTS.get(handler.__name__, limits.READ))
             answer = handler(event)
         except ApiError as exc:
             answer = _error(exc.error, exc.message)
@@ -176,6 +178,8 @@ def callback(handler: Callable[[Event], dict[str, Any]]) -> Callable[[], Respons
     return wrapped
 
 
+# Callbacks that change the workspace; the rest read (a proposal only waits for a confirmation).
+SIDE_EFFECTS = {"confirm": limits.SIDE_EFFECT, "cancel": limits.SIDE_EFFECT, "undo": limits.SIDE_EFFECT}
 TRIGGERS = (f"{cards.PREFIX}/homepage", f"{cards.PREFIX}/gmail/message")
 
 

@@ -15,7 +15,7 @@ from server.actions import audit
 from server.config import Config
 from server.errors import register_error_handlers
 from server.faces import actions_api, health, openapi, query_api, search_api, sync_api, web, webhooks, ws
-from server.faces import audit_api, auth_api, cors, metrics_api, security
+from server.faces import audit_api, auth_api, cors, limits, metrics_api, security
 from server.logs import configure_logging, new_request_id, request_id_var
 from server.queue import redis_client
 from server.services import Services
@@ -94,6 +94,7 @@ def create_app(config: Config | None = None) -> Flask:
     security.install(app)
     cors.install(app, config.extension_origins)
     register_error_handlers(app)
+    limits.install(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth_api.bp)
     app.register_blueprint(webhooks.bp)

@@ -54,6 +54,9 @@ _ENTRIES = (
     Entry("service_unavailable", 503, "Temporarily Unavailable",
           "We couldn't connect to {service} right now. Please try again in a few moments.", retryable=True,
           action="Try Again"),
+    Entry("changes_paused", 503, "Changes Paused",
+          "Changes are paused for a moment while we recover. Please try again shortly; searching and asking still "
+          "work.", retryable=True),
     Entry("unavailable", 503, "Temporarily Unavailable",
           "The service is temporarily unavailable. Please try again in a few moments.", retryable=True,
           action="Try Again"),

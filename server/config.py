@@ -82,6 +82,26 @@ def _extension_origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return found
 
 
+TIERS = ("free", "pro", "enterprise")  # users.tier
+DEFAULT_RATE_LIMIT_TIERS: tuple[tuple[str, int], ...] = (("free", 100), ("pro", 1000), ("enterprise", 10000))
+
+
+def _tiers(env: Mapping[str, str], name: str) -> tuple[tuple[str, int], ...]:
+    """`free=100,pro=1000,enterprise=10000` (requests per hour); tiers left out keep their defaults."""
+    raw = _str(env, name)
+    limits = dict(DEFAULT_RATE_LIMIT_TIERS)
+    for part in (raw or "").split(","):
+        if not part.strip():
+            continue
+        tier, _, value = part.partition("=")
+        tier = tier.strip().lower()
+        if tier not in TIERS or not value.strip().isdigit() or not 1 <= int(value) <= 1_000_000_000:
+            raise ConfigError(f"{name} must look like free=100,pro=1000,enterprise=10000 (tiers {', '.join(TIERS)}, "
+                              f"positive requests per hour), got {raw!r}")
+        limits[tier] = int(value)
+    return tuple((tier, limits[tier]) for tier in TIERS)
+
+
 def _base_url(env: Mapping[str, str], name: str) -> str | None:
     raw = _str(env, name)
     if raw is None:
@@ -154,6 +174,11 @@ class Config:
     clock_now: datetime | None = None
     db_pool_min: int = 1
     db_pool_max: int = 10
+    # Requests per hour per tier (server/ratelimit): each person's token bucket holds this many and refills
+    # continuously; one Google budget per person for sync jobs: calls per second sustained, and the burst.
+    rate_limit_tiers: tuple[tuple[str, int], ...] = DEFAULT_RATE_LIMIT_TIERS
+    google_budget_per_second: float = 250.0
+    google_budget_burst: int = 1000
     # Seconds a readiness probe waits for PostgreSQL or Redis before calling it down.
     ready_timeout: float = 2.0
     # /metrics: a bearer token it requires (unset = open, as in the demo), and where gunicorn's workers keep their
@@ -225,6 +250,9 @@ class Config:
             db_pool_max=_int(env, "DB_POOL_MAX", 10, 1, 1000),
             metrics_token=_str(env, "METRICS_TOKEN"),
             prometheus_multiproc_dir=_path(env, "PROMETHEUS_MULTIPROC_DIR"),
+            rate_limit_tiers=_tiers(env, "RATE_LIMIT_TIERS"),
+            google_budget_per_second=_float(env, "GOOGLE_BUDGET_PER_SECOND", 250.0, 0.01, 1e6),
+            google_budget_burst=_int(env, "GOOGLE_BUDGET_BURST", 1000, 1, 10_000_000),
         )
 
     @property

@@ -21,7 +21,7 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from server import metrics
 from server.errors import ApiError
-from server.faces import validation
+from server.faces import limits, validation
 from server.faces.auth import current_user
 from server.logs import request_id_var
 from server.pipeline.request import QueryBody, event_stream
@@ -102,9 +102,11 @@ def _query(ws: object, body: dict[str, object], frame_id: object) -> int:
     try:
         params = validation.load(QueryBody(), body, "query")
         svc, user = services(), current_user()
+        limits.check_user(user, limits.READ)
         for event in event_stream(svc, user, params):
             ws.send(json.dumps({**event, **tag}, default=str))  # type: ignore[attr-defined]
     except ApiError as exc:
-        _send(ws, {"type": "error", "error": exc.error, "message": exc.message, **tag})
+        wait = {"retry_after": exc.details["retry_after"]} if "retry_after" in exc.details else {}
+        _send(ws, {"type": "error", "error": exc.error, "message": exc.message, **wait, **tag})
         return exc.status
     return 200
