@@ -14,8 +14,11 @@ is calling, reads the event, asks the same pipeline and actions as every other f
                                 (parameters kind, id[, body]; share_file reads formInputs emails and role)
     POST /addon/share           the share form of a file (parameters id, title)
 
-Every request must carry Google's system ID token (`addon.identity`): anything else is 401 JSON. After that, an
-error is a card from the error catalogue (200), since Google shows the add-on's answer, not a status code.
+Every request must carry Google's system ID token (`addon.identity`): anything else is 401 JSON. Then the body must
+be an add-on event (`EventBody`: the parts we read have the types Google documents, bounded): anything else is 400
+JSON. After that, an error is a card from the error catalogue (200), since Google shows the add-on's answer, not a
+status code; ids in parameters are checked where they are used (a malformed action or conversation id is "not
+found", like another person's).
 """
 from __future__ import annotations
 
@@ -29,12 +32,16 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
 from flask import Blueprint, Response, g, jsonify, request
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from addon import cards, identity
 from server import actions, clock
 from server.actions import lookup
 from server.actions import ActionError, ActionExpired, ActionFailed, ActionNotFound, PendingAction, WrongState
 from server.errors import ApiError
+from server.faces import validation
+from server.faces.validation import Text
+from server.faces import limits
 from server.google import GoogleError
 from server.google.addon import open_message
 from server.pipeline.request import ask
@@ -48,6 +55,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("addon", __name__, url_prefix=cards.PREFIX)
 
 MAX_QUERY = 2000
+MAX_INPUT = 10_000  # characters of one parameter or form value (a suggested reply's body is the longest)
 RECENT = 5
 RELATED_PER_SERVICE = 3
 SUMMARY_CHARS = 400
@@ -55,6 +63,49 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]{2,}")
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|fwd?|aw|tr)\s*:\s*)+", re.I)
 _STOP = frozenset("the and for with from your you our are was were this that have has not but about into out "
                   "re fw fwd invitation updated invite".split())
+
+
+class _Open(Schema):
+    """Google adds fields over time (hostApp details, locale…): keep what we do not read rather than refuse it."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class _StringInputs(_Open):
+    value = fields.List(Text(max_length=MAX_INPUT), validate=validate.Length(max=50))
+
+
+class _FormInput(_Open):
+    stringInputs = fields.Nested(_StringInputs)
+
+
+class _Common(_Open):
+    hostApp = Text(max_length=50)
+    parameters = fields.Dict(keys=Text(max_length=100), values=Text(max_length=MAX_INPUT),
+                             validate=validate.Length(max=20))
+    formInputs = fields.Dict(keys=Text(max_length=100), values=fields.Nested(_FormInput),
+                             validate=validate.Length(max=20))
+
+
+class _Authorization(_Open):
+    userOAuthToken = Text(max_length=4096)
+    userIdToken = Text(max_length=8192)
+    systemIdToken = Text(max_length=8192)
+
+
+class _Gmail(_Open):
+    messageId = Text(max_length=200)
+    threadId = Text(max_length=200)
+    accessToken = Text(max_length=4096)
+
+
+class EventBody(_Open):
+    """The parts of a Workspace add-on event we read (all optional: a homepage event has no `gmail`)."""
+
+    commonEventObject = fields.Nested(_Common)
+    authorizationEventObject = fields.Nested(_Authorization)
+    gmail = fields.Nested(_Gmail)
 
 
 @dataclass
@@ -100,6 +151,7 @@ def callback(handler: Callable[[Event], dict[str, Any]]) -> Callable[[], Respons
         body = request.get_json(force=True, silent=True)
         if not isinstance(body, dict):
             raise ApiError(400, "bad_request", "The body must be a Workspace add-on event (a JSON object).")
+        validation.load(EventBody(), body, "add-on event")
         email = identity.user_email(svc.config, body)
         with svc.pool.connection() as conn:
             user = users.get_by_email(conn, email)
@@ -111,6 +163,7 @@ def callback(handler: Callable[[Event], dict[str, Any]]) -> Callable[[], Respons
         g.current_user = user
         event = Event(svc, user, body, identity.base_url(svc.config))
         try:
+            limits.check_user(user, SIDE_EFFECTS.get(handler.__name__, limits.READ))
             answer = handler(event)
         except ApiError as exc:
             answer = _error(exc.error, exc.message)
@@ -125,6 +178,8 @@ def callback(handler: Callable[[Event], dict[str, Any]]) -> Callable[[], Respons
     return wrapped
 
 
+# Callbacks that change the workspace; the rest read (a proposal only waits for a confirmation).
+SIDE_EFFECTS = {"confirm": limits.SIDE_EFFECT, "cancel": limits.SIDE_EFFECT, "undo": limits.SIDE_EFFECT}
 TRIGGERS = (f"{cards.PREFIX}/homepage", f"{cards.PREFIX}/gmail/message")
 
 
@@ -254,10 +309,7 @@ def _conversation_param(ev: Event) -> uuid.UUID | None:
     raw = ev.param("conversation_id")
     if raw is None:
         return None
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise ApiError(404, "not_found", "That conversation does not exist.") from None
+    return validation.item_id(raw, ApiError(404, "not_found", "That conversation does not exist."))
 
 
 @bp.post("/query")
@@ -295,11 +347,11 @@ def conversation(ev: Event) -> dict[str, Any]:
 # -- actions ---------------------------------------------------------------------------------------------
 
 
-def _action_id(ev: Event) -> str:
+def _action_id(ev: Event) -> uuid.UUID:
     raw = ev.param("action_id")
     if raw is None:
         raise ApiError(400, "bad_request", "Which action?")
-    return raw
+    return validation.item_id(raw, ActionNotFound("There is no such action."))
 
 
 @bp.post("/actions")

@@ -12,6 +12,8 @@ import html
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
+from server import catalogue
+
 PREFIX = "/addon"
 SERVICES = {"gmail": ("Gmail", "mail"), "calendar": ("Calendar", "event"), "drive": ("Drive", "description")}
 ITEMS_PER_SERVICE = 5
@@ -19,31 +21,13 @@ KIND_LABELS = {"send_email": "Send email", "draft_email": "Save draft", "reply":
                "trash_email": "Move to trash", "create_event": "New event", "update_event": "Change event",
                "delete_event": "Delete event", "share_file": "Share file"}
 
-# The error catalogue as cards: title, message for a person, and whether trying again may help.
+# The error catalogue's entries a card can show: title, message for a person, and whether trying again may help.
+_CARD_ERRORS = ("auth_required", "not_connected", "not_ready", "rate_limited", "quota_exceeded", "unavailable",
+                "google_error", "not_found", "expired", "wrong_state", "not_undoable", "in_progress", "invalid",
+                "bad_request", "permission_denied", "access_revoked", "token_expired", "unknown_error")
 ERRORS: dict[str, tuple[str, str, bool]] = {
-    "auth_required": ("Please reconnect", "Your Google session has expired. Please sign in again to continue.",
-                      False),
-    "not_connected": ("Connect your account", "This Google account is not connected to Workspace Orchestrator "
-                      "yet. Open the assistant and sign in with Google first.", False),
-    "not_ready": ("Almost ready", "Your account is still being set up. Please try again in a moment.", True),
-    "rate_limited": ("Please wait", "We're processing too many requests right now. Please wait a moment and try "
-                     "again.", True),
-    "unavailable": ("Temporarily unavailable", "We couldn't reach Google right now. Please try again in a few "
-                    "moments.", True),
-    "google_error": ("Google refused", "Google could not do that. Nothing was changed.", True),
-    "not_found": ("Not found", "That item is no longer there.", False),
-    "expired": ("Expired", "This proposal expired before it was confirmed. Ask again to get a fresh one.", False),
-    "wrong_state": ("Already decided", "This action was already confirmed or cancelled.", False),
-    "not_undoable": ("Cannot undo", "Google does not allow reversing this one.", False),
-    "in_progress": ("Still running", "This action is still running. Please try again in a moment.", True),
-    "invalid": ("Not possible", "That could not be prepared.", False),
-    "bad_request": ("Something is missing", "The request could not be understood.", False),
-    "unknown_error": ("Something went wrong", "We encountered an unexpected error. Our team has been notified. "
-                      "Please try again in a few moments.", True),
-}
-SERVICE_DOWN = {"gmail": "We couldn't connect to Gmail right now. Your other results still worked.",
-                "calendar": "We couldn't connect to Google Calendar right now. Your other results still worked.",
-                "drive": "We couldn't connect to Google Drive right now. Your other results still worked."}
+    code: (catalogue.entry(code).title, catalogue.message(code), catalogue.entry(code).retryable)
+    for code in _CARD_ERRORS}
 
 
 # -- widgets ---------------------------------------------------------------------------------------------
@@ -165,6 +149,10 @@ def answer(base: str, body: Mapping[str, Any], query: str = "") -> dict[str, Any
     text = (body.get("answer") or {}).get("text") or ""
     sections: list[dict[str, Any]] = [{"widgets": [paragraph(_esc(text).replace("\n", "<br>") or
                                                              "<i>No answer.</i>")]}]
+    for notice in body.get("notices") or []:  # per-service notices go in their service's section below
+        if not notice.get("service") and notice.get("message"):
+            sections[0]["widgets"].append({"decoratedText": {"text": _esc(notice["message"]), "wrapText": True,
+                                                             "startIcon": {"materialIcon": {"name": "info"}}}})
     by_service: dict[str, list[Mapping[str, Any]]] = {}
     failed: set[str] = set()
     seen: set[tuple[str, str]] = set()
@@ -186,7 +174,8 @@ def answer(base: str, body: Mapping[str, Any], query: str = "") -> dict[str, Any
         for item in by_service.get(service, [])[:ITEMS_PER_SERVICE]:
             widgets += _item_widgets(base, item)
         if service in failed:
-            widgets.append({"decoratedText": {"text": _esc(SERVICE_DOWN[service]), "wrapText": True,
+            notice = catalogue.service_unavailable(service, [s for s in by_service if s not in failed])[1]
+            widgets.append({"decoratedText": {"text": _esc(notice), "wrapText": True,
                                               "startIcon": {"materialIcon": {"name": "cloud_off"}}}})
         if widgets:
             count = len(by_service.get(service, []))

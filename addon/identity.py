@@ -20,6 +20,7 @@ from flask import request
 
 from server.config import Config
 from server.errors import ApiError
+from server.redact import without
 from server.oidc import GOOGLE_CERTS_URL, CertsCache, app_certs_cache, verify
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,8 @@ def _claims(token: str, config: Config, aud: str | None, what: str) -> Mapping[s
         log.error("could not fetch add-on token certs", extra={"certs_url": cache.certs_url, "reason": str(exc)})
         raise ApiError(503, "unavailable", "Add-on requests cannot be checked right now.") from exc
     except (ValueError, google.auth.exceptions.GoogleAuthError) as exc:
-        log.warning("add-on request with an invalid token", extra={"token": what, "reason": str(exc)[:200]})
+        log.warning("add-on request with an invalid token", extra={"token": what,
+                                                                    "reason": without(str(exc), token)})
         raise ApiError(401, "unauthenticated", "The add-on request is not signed by Google.") from exc
 
 

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,9 +25,11 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.loadgen import percentile, run_clients  # noqa: E402
+from bench.procs import product_env, start_web, stop, wait_ready  # noqa: E402
 from evals.search import build_index  # noqa: E402
 from server.config import REPO_ROOT  # noqa: E402
 from server.devinfra import free_port  # noqa: E402
+from server.store import users  # noqa: E402
 
 
 def queries() -> list[str]:
@@ -47,27 +47,17 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="keep (and reuse) the built index here")
     args = parser.parse_args()
     base = args.data or Path(tempfile.mkdtemp(prefix="wo-bench-query-"))
-    ctx, _user, emulator, servers = build_index(base)
+    ctx, user, emulator, servers = build_index(base)
+    with ctx.pool.connection() as conn:  # the demo user's tier: the request limit is not what is measured
+        users.set_tier(conn, user.id, "enterprise")
     ctx.pool.close()
     if emulator:
         emulator.stop()
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=servers[0].url, REDIS_URL=servers[1].url, PORT=str(port),
-               DATA_DIR=str(base), CLOCK_NOW="2023-11-30T00:00:00Z", LOG_LEVEL="WARNING", WEB_CONCURRENCY="2")
-    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "python:server.gunicorn_conf",
-                            "server.app:create_app()"], cwd=REPO_ROOT, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    web = start_web(product_env(servers[0].url, servers[1].url, port, base))
     url = f"http://127.0.0.1:{port}/api/v1/query"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            except (requests.ConnectionError, requests.Timeout):  # listening, but no worker booted yet
-                pass
-            assert time.monotonic() < deadline, "the web server did not become ready"
-            time.sleep(0.2)
+        wait_ready(f"http://127.0.0.1:{port}/readyz")
         pool = queries()
         with requests.Session() as s:  # warm both workers: models loaded, caches filled
             for q in pool[:40]:
@@ -100,8 +90,7 @@ def main() -> None:
         print("server side (median): " + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in splits.items()
                                                    if v))
     finally:
-        web.terminate()
-        web.wait(30)
+        stop([web])
         for server in servers:
             server.stop()
         if args.data is None:

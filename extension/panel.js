@@ -411,6 +411,15 @@ function renderAction(turn, action) {
   cancel.addEventListener("click", () => decide("cancel"));
 }
 
+// Notices from the error catalogue (a service that could not be reached, the AI service replaced by the offline
+// one) that the answer's text does not already say.
+function renderNotices(turn, notices, text) {
+  for (const notice of notices || []) {
+    if (!notice.message || (text || "").includes(notice.message)) continue;
+    turn.answer.after(el("p", { class: "notice", role: "status", "data-error": notice.error, text: notice.message }));
+  }
+}
+
 function renderSuggestions(turn, suggestions) {
   turn.suggestions.textContent = "";
   for (const text of suggestions || []) {
@@ -448,6 +457,7 @@ function onFrame(turn, frame) {
       if (answer.text !== undefined) turn.answer.textContent = answer.text;
       for (const result of frame.results || []) renderResults(turn, result.items);
       for (const action of frame.pending_actions || []) renderAction(turn, action);
+      renderNotices(turn, frame.notices, turn.answer.textContent);
       renderSuggestions(turn, answer.suggestions);
       turn.answer.setAttribute("aria-busy", "false");
       turn.article.dataset.done = "true";

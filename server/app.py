@@ -10,10 +10,12 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from addon import callbacks as addon_callbacks
+from server import metrics
+from server.actions import audit
 from server.config import Config
 from server.errors import register_error_handlers
 from server.faces import actions_api, health, openapi, query_api, search_api, sync_api, web, webhooks, ws
-from server.faces import auth_api, outages
+from server.faces import audit_api, auth_api, cors, limits, metrics_api, outages, security
 from server.logs import configure_logging, new_request_id, request_id_var
 from server.queue import redis_client
 from server.services import Services
@@ -26,13 +28,15 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 def _install_request_ids(app: Flask) -> None:
-    """Give every request an id (the caller's X-Request-Id when well-formed), log it, and echo it back."""
+    """Give every request an id (the caller's X-Request-Id when well-formed), log it, count it in the metrics
+    (by route template), and echo the id back. The face it came through is noted for the audit log."""
 
     @app.before_request
     def _start() -> None:
         supplied = request.headers.get("X-Request-Id", "")
         rid = supplied if _REQUEST_ID.match(supplied) else new_request_id()
         g.request_id_token = request_id_var.set(rid)
+        g.face_token = audit.face_var.set(audit.face_of_path(request.path))
         g.started = time.perf_counter()
 
     @app.after_request
@@ -40,9 +44,11 @@ def _install_request_ids(app: Flask) -> None:
         rid = request_id_var.get()
         if rid:
             response.headers["X-Request-Id"] = rid
-        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
         log.info("request", extra={"method": request.method, "path": request.path,
-                                   "status": response.status_code, "duration_ms": round(elapsed, 1)})
+                                   "status": response.status_code, "duration_ms": round(elapsed * 1000, 1)})
+        metrics.observe_request(request.url_rule, request.method, response.status_code, elapsed)
+        metrics.refresh_breakers()  # this request may have opened or closed one
         return response
 
     @app.teardown_request
@@ -50,6 +56,9 @@ def _install_request_ids(app: Flask) -> None:
         token = g.pop("request_id_token", None)
         if token is not None:
             request_id_var.reset(token)
+        face_token = g.pop("face_token", None)
+        if face_token is not None:
+            audit.face_var.reset(face_token)
 
 
 def _limit_body_size(app: Flask) -> None:
@@ -68,6 +77,8 @@ def create_app(config: Config | None = None) -> Flask:
     config.require_urls()
     if not config.testing:
         configure_logging(config.log_level)
+    if config.prometheus_multiproc_dir is not None:  # prometheus_client writes there from the first request on
+        config.prometheus_multiproc_dir.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__)
     app.config.update(TESTING=config.testing, MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_SORT_KEYS=False)
     svc = Services(
@@ -80,7 +91,10 @@ def create_app(config: Config | None = None) -> Flask:
     atexit.register(svc.close)
     _install_request_ids(app)
     _limit_body_size(app)
+    security.install(app)
+    cors.install(app, config.extension_origins)
     register_error_handlers(app)
+    limits.install(app)
     outages.register(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth_api.bp)
@@ -89,8 +103,10 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(search_api.bp)
     app.register_blueprint(actions_api.bp)
     app.register_blueprint(query_api.bp)
+    app.register_blueprint(audit_api.bp)
+    app.register_blueprint(metrics_api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(addon_callbacks.bp)
     app.register_blueprint(web.bp)
-    ws.sock.init_app(app)
+    ws.init_app(app)
     return app

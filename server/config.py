@@ -7,6 +7,7 @@ mean "use the embedded PostgreSQL / the bundled redis-server under DATA_DIR" (se
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -61,6 +62,44 @@ def _instant(env: Mapping[str, str], name: str) -> datetime | None:
 def _str(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:
     raw = env.get(name)
     return raw if raw not in (None, "") else default
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = _str(env, name)
+    return Path(raw).expanduser().resolve() if raw is not None else None
+
+
+_EXTENSION_ORIGIN = re.compile(r"^chrome-extension://[a-p]{32}$")
+
+
+def _extension_origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated `chrome-extension://<32-letter id>` origins (no path, no slash at the end)."""
+    found = tuple(o.strip() for o in (_str(env, name) or "").split(",") if o.strip())
+    for origin in found:
+        if not _EXTENSION_ORIGIN.match(origin):
+            raise ConfigError(f"{name} takes chrome-extension://<extension id> origins separated by commas, "
+                              f"got {origin!r}")
+    return found
+
+
+TIERS = ("free", "pro", "enterprise")  # users.tier
+DEFAULT_RATE_LIMIT_TIERS: tuple[tuple[str, int], ...] = (("free", 100), ("pro", 1000), ("enterprise", 10000))
+
+
+def _tiers(env: Mapping[str, str], name: str) -> tuple[tuple[str, int], ...]:
+    """`free=100,pro=1000,enterprise=10000` (requests per hour); tiers left out keep their defaults."""
+    raw = _str(env, name)
+    limits = dict(DEFAULT_RATE_LIMIT_TIERS)
+    for part in (raw or "").split(","):
+        if not part.strip():
+            continue
+        tier, _, value = part.partition("=")
+        tier = tier.strip().lower()
+        if tier not in TIERS or not value.strip().isdigit() or not 1 <= int(value) <= 1_000_000_000:
+            raise ConfigError(f"{name} must look like free=100,pro=1000,enterprise=10000 (tiers {', '.join(TIERS)}, "
+                              f"positive requests per hour), got {raw!r}")
+        limits[tier] = int(value)
+    return tuple((tier, limits[tier]) for tier in TIERS)
 
 
 def _base_url(env: Mapping[str, str], name: str) -> str | None:
@@ -127,14 +166,25 @@ class Config:
     addon_service_agent: str | None = None  # service-<number>@gcp-sa-gsuiteaddons.iam.gserviceaccount.com
     addon_certs_url: str | None = None  # unset = Google's, https://www.googleapis.com/oauth2/v1/certs
     addon_user_audience: str | None = None  # the user ID token's audience; unset = GOOGLE_CLIENT_ID
+    # The Chrome extension's origins (chrome-extension://<id>): the only ones that get CORS headers; unset = none.
+    extension_origins: tuple[str, ...] = ()
     demo_user_email: str = "sam@atlas.com"  # who a request without credentials acts as in demo mode
     # A frozen "now" (ISO 8601 with offset): the demo's data is from 2023, so `make demo` freezes the clock at the
     # dataset's now for "next meeting" and "last week" to mean something. Unset = the real clock.
     clock_now: datetime | None = None
     db_pool_min: int = 1
     db_pool_max: int = 10
+    # Requests per hour per tier (server/ratelimit): each person's token bucket holds this many and refills
+    # continuously; one Google budget per person for sync jobs: calls per second sustained, and the burst.
+    rate_limit_tiers: tuple[tuple[str, int], ...] = DEFAULT_RATE_LIMIT_TIERS
+    google_budget_per_second: float = 250.0
+    google_budget_burst: int = 1000
     # Seconds a readiness probe waits for PostgreSQL or Redis before calling it down.
     ready_timeout: float = 2.0
+    # /metrics: a bearer token it requires (unset = open, as in the demo), and where gunicorn's workers keep their
+    # metric values (prometheus_client multiprocess mode; server/gunicorn_conf.py sets it; unset = one process).
+    metrics_token: str | None = None
+    prometheus_multiproc_dir: Path | None = None
     # Resilience (README "Resilience"): the seconds one Google HTTP call may take on the request path (syncs allow
     # 30), and the per-service breakers: failed calls in a row that open one, seconds it stays open before a trial.
     google_timeout: float = 10.0
@@ -187,6 +237,7 @@ class Config:
             addon_service_agent=_str(env, "ADDON_SERVICE_AGENT"),
             addon_certs_url=_str(env, "ADDON_CERTS_URL"),
             addon_user_audience=_str(env, "ADDON_USER_AUDIENCE"),
+            extension_origins=_extension_origins(env, "EXTENSION_ORIGINS"),
             demo_user_email=_str(env, "DEMO_USER_EMAIL", cls.demo_user_email) or cls.demo_user_email,
             google_api_base_url=_str(env, "GOOGLE_API_BASE_URL"),
             google_token_uri=_str(env, "GOOGLE_TOKEN_URI"),
@@ -206,6 +257,11 @@ class Config:
             clock_now=_instant(env, "CLOCK_NOW"),
             db_pool_min=_int(env, "DB_POOL_MIN", 1, 0, 1000),
             db_pool_max=_int(env, "DB_POOL_MAX", 10, 1, 1000),
+            metrics_token=_str(env, "METRICS_TOKEN"),
+            prometheus_multiproc_dir=_path(env, "PROMETHEUS_MULTIPROC_DIR"),
+            rate_limit_tiers=_tiers(env, "RATE_LIMIT_TIERS"),
+            google_budget_per_second=_float(env, "GOOGLE_BUDGET_PER_SECOND", 250.0, 0.01, 1e6),
+            google_budget_burst=_int(env, "GOOGLE_BUDGET_BURST", 1000, 1, 10_000_000),
             google_timeout=_float(env, "GOOGLE_TIMEOUT_SECONDS", 10.0, 0.1, 300.0),
             google_breaker_threshold=_int(env, "GOOGLE_BREAKER_THRESHOLD", 5, 1, 1000),
             google_breaker_reset_seconds=_float(env, "GOOGLE_BREAKER_RESET_SECONDS", 30.0, 0.1, 3600.0),

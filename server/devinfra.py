@@ -272,7 +272,8 @@ class EmbeddedRedis:
                 self.port = port
                 log.info("reusing running Redis", extra={"port": port})
                 return self.url
-            port = self.port or free_port()  # a restart keeps its port
+            # Started again after a stop: the same port, so clients holding the URL reconnect (outage tests).
+            port = self.port if self.port is not None else free_port()
             args = [self.binary(), "--bind", "127.0.0.1", "--port", str(port), "--dir", str(self.data_dir),
                     "--pidfile", str(self._pidfile), "--daemonize", "no", "--protected-mode", "yes",
                     "--logfile", str(self.data_dir / "redis.log")]

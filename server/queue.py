@@ -6,6 +6,8 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 from rq import Queue
 
+from server.logs import request_id_var
+
 # Worked in this order by every worker: pushes and user-triggered syncs first, then scheduled syncs, then embedding.
 QUEUE_NAMES: tuple[str, ...] = ("priority", "sync", "embed")
 
@@ -23,3 +25,10 @@ def redis_client(url: str, timeout: float = 5.0) -> redis.Redis:
 def queues(connection: redis.Redis) -> list[Queue]:
     """The product's RQ queues, in priority order."""
     return [Queue(name, connection=connection) for name in QUEUE_NAMES]
+
+
+def job_meta() -> dict[str, str]:
+    """Metadata for a job enqueued now: the id of the request enqueueing it, if any, so the job's log lines (which
+    carry the job id as their request id) can be traced back to it (workers.runner logs it as `enqueued_by`)."""
+    rid = request_id_var.get()
+    return {"request_id": rid} if rid else {}

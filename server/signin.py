@@ -17,9 +17,10 @@ from urllib.parse import urlencode, urlsplit
 import google.auth.exceptions
 import requests
 
-from server import oidc
+from server import catalogue, oidc
 from server.config import Config
 from server.oidc import CertsCache
+from server.redact import scrub, without
 
 log = logging.getLogger(__name__)
 
@@ -48,19 +49,12 @@ SERVICES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "drive": (SCOPES[4:5], "Drive", "finding and reading your Drive files"),
 }
 
-MESSAGES = {
-    "access_denied": "You need to grant access to use this app. Please try again and click 'Allow' on the Google "
-                     "consent screen.",
-    "login_expired": "The login session expired. Please try again.",
-    "invalid_client": "There's a configuration issue. Please contact support.",
-    "access_revoked": "Your Google access has been revoked. Please reconnect your account.",
-    "session_expired": "Your session expired. Please log in again.",
-    "rate_limited": "Too many login attempts. Please wait a moment and try again.",
-    "state_mismatch": "Security validation failed. Please try again.",
-    "missing_code": "No authorization code received. Please try again.",
-    "login_failed": "Login failed. Please try again.",
-    "unavailable": "Google sign-in is unavailable right now. Please try again in a few moments.",
-}
+# Each sign-in failure code and its words in the error catalogue (the codes are what /auth/* answers with).
+MESSAGES = {code: catalogue.message(entry) for code, entry in {
+    "access_denied": "access_denied", "login_expired": "login_expired", "invalid_client": "invalid_client",
+    "access_revoked": "access_revoked", "session_expired": "session_expired", "rate_limited": "login_rate_limited",
+    "state_mismatch": "state_mismatch", "missing_code": "missing_code", "login_failed": "login_failed",
+    "unavailable": "signin_unavailable"}.items()}
 # Waits before retrying a rate-limited token exchange (seeds: exponential backoff); a longer Retry-After gives up.
 RATE_LIMIT_BACKOFF = (0.25, 0.75)
 MAX_RETRY_AFTER = 2.0
@@ -164,7 +158,7 @@ def _call_with_backoff(call: Callable[[], requests.Response], what: str,
         try:
             resp = call()
         except requests.RequestException as exc:
-            log.warning("google oauth unreachable", extra={"what": what, "reason": str(exc)})
+            log.warning("google oauth unreachable", extra={"what": what, "reason": scrub(str(exc))})
             raise SignInError("unavailable", 503) from exc
         if resp.status_code != 429:
             return resp
@@ -222,7 +216,7 @@ def verify_id_token(config: Config, token: str, nonce: str | None, certs: CertsC
         log.error("could not fetch id_token certs", extra={"certs_url": certs.certs_url, "reason": str(exc)})
         raise SignInError("unavailable", 503) from exc
     except (ValueError, google.auth.exceptions.GoogleAuthError) as exc:
-        log.warning("id_token refused", extra={"reason": str(exc)})
+        log.warning("id_token refused", extra={"reason": without(str(exc), token)})
         raise SignInError("login_failed", 400) from exc
     if nonce and claims.get("nonce") != nonce:
         log.warning("id_token refused", extra={"reason": "nonce"})
@@ -257,7 +251,7 @@ def revoke(config: Config, token: str) -> bool:
     try:
         resp = requests.post(uri, data={"token": token}, timeout=10)
     except requests.RequestException as exc:
-        log.warning("google revoke unreachable", extra={"reason": str(exc)})
+        log.warning("google revoke unreachable", extra={"reason": scrub(str(exc))})
         return False
     if resp.status_code == 200:
         return True

@@ -10,6 +10,7 @@ from server.google.clients import GoogleServices
 from server.google.errors import GoogleError
 from server.store import sync_status, workspace_cache
 from server.sync.calendar_event import parse_event
+from workers.budget import GoogleBudget
 from workers.context import JobContext
 from workers.sync_common import SyncResult, TokenExpired
 
@@ -29,8 +30,12 @@ def _pages(g: GoogleServices, **params: Any) -> tuple[list[dict[str, Any]], str 
             return items, resp.get("nextSyncToken")
 
 
-def full(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str) -> SyncResult:
-    """Index every event of the primary calendar and drop the ones Google no longer has."""
+def full(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str,
+         budget: GoogleBudget | None = None) -> SyncResult:
+    """Index every event of the primary calendar and drop the ones Google no longer has.
+
+    A calendar costs one call per 250 events and no call per event, so its sync is one unit of work with no
+    checkpoint inside: the budget is checked before it starts (workers/sync.py), not during it."""
     with ctx.pool.connection() as conn:
         sync_status.started(conn, user_id, "calendar")
     items, token = _pages(g, showDeleted=False)
@@ -43,7 +48,8 @@ def full(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str) -> SyncRe
     return SyncResult("full", upserted=len(rows), deleted=deleted)
 
 
-def delta(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str, token: str) -> SyncResult:
+def delta(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str, token: str,
+          budget: GoogleBudget | None = None) -> SyncResult:
     """Apply the changes since `token`; TokenExpired when Calendar answers 410 (full sync required)."""
     try:
         items, new_token = _pages(g, syncToken=token)

@@ -15,11 +15,12 @@ import requests
 from server import accounts
 from server.config import Config
 from server.queue import redis_client
-from server.store import sync_status
+from server.store import sync_status, users
 from server.store.pool import make_pool
 from workers.enqueue import SERVICES, enqueue_sync
 
 log = logging.getLogger(__name__)
+DEMO_TIER = "enterprise"
 
 
 def _emulator_tokens(base_url: str, email: str, timeout: float) -> dict[str, object]:
@@ -48,6 +49,9 @@ def bootstrap(config: Config, timeout: float = 120.0) -> None:
                                 refresh_token=str(tokens["refresh_token"]),
                                 expires_at=datetime.now(timezone.utc) + timedelta(seconds=int(tokens["expires_in"])),
                                 display_name="Sam")
+        with pool.connection() as conn:
+            # The demo is one person trying everything: the largest allowance, so exploring never hits a 429.
+            users.set_tier(conn, user.id, DEMO_TIER)
         kinds = {}
         with pool.connection() as conn:
             for service in SERVICES:

@@ -1,6 +1,7 @@
 """Drive into gdrive_cache: full sync (files.list, exported text), delta sync (changes.list from the stored
 page token). Text comes from exports for Google's formats, the first pages' text layer for PDFs, and the bytes
-of plain-text uploads."""
+of plain-text uploads. Both list first and save the listing as the sync's checkpoint, then read and write the
+files in batches (`resume`, like Gmail's)."""
 from __future__ import annotations
 
 import io
@@ -11,15 +12,18 @@ from typing import Any
 from server.google.calls import execute
 from server.google.clients import GoogleServices
 from server.google.errors import GoogleError
-from server.store import sync_status, workspace_cache
+from server.store import checkpoints, sync_status, workspace_cache
+from server.store.checkpoints import Checkpoint
 from server.sync.drive_file import EXPORT_AS, FILE_FIELDS, PDF, TEXT_MIME_PREFIXES, parse_file
+from workers.budget import GoogleBudget
 from workers.context import JobContext
-from workers.sync_common import SyncResult, TokenExpired
+from workers.sync_common import SyncResult, TokenExpired, write_in_batches
 
 log = logging.getLogger(__name__)
 
 PDF_PAGES = 5
 MAX_TEXT_BYTES = 2 * 1024 * 1024  # bigger uploads are indexed by name only
+WRITE_EVERY = 50  # files per transaction: each may cost an export or a download
 
 
 def pdf_text(data: bytes, pages: int = PDF_PAGES) -> str:
@@ -56,8 +60,10 @@ def file_text(g: GoogleServices, resource: dict[str, Any]) -> str:
     return data.decode("utf-8", errors="replace") if isinstance(data, bytes) else str(data)
 
 
-def full(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str) -> SyncResult:
-    """Index every file not in the trash, with its text; remember where the change feed starts."""
+def full(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str,
+         budget: GoogleBudget | None = None) -> SyncResult:
+    """Index every file not in the trash, with its text; remember where the change feed starts. The listing is
+    saved as the checkpoint, then texts are read and written in batches (`resume`)."""
     # Read the change feed's position first: changes made while we list are replayed by the next delta sync.
     start = execute(g.drive.changes().getStartPageToken())["startPageToken"]
     files: list[dict[str, Any]] = []
@@ -69,23 +75,16 @@ def full(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str) -> SyncRe
         page = resp.get("nextPageToken")
         if not page:
             break
-    with ctx.pool.connection() as conn:
-        sync_status.started(conn, user_id, "drive", total=len(files))
-    rows = []
-    for done, resource in enumerate(files, 1):
-        rows.append(parse_file(resource, file_text(g, resource)))
-        if done % 50 == 0:
-            with ctx.pool.connection() as conn:
-                sync_status.progress(conn, user_id, "drive", done)
     with ctx.pool.connection() as conn, conn.transaction():
-        workspace_cache.upsert_files(conn, user_id, rows)
-        deleted = workspace_cache.prune(conn, "drive", user_id, [r.file_id for r in rows])
-        sync_status.progress(conn, user_id, "drive", len(rows))
-        sync_status.succeeded(conn, user_id, "drive", str(start))
-    return SyncResult("full", upserted=len(rows), deleted=deleted)
+        sync_status.started(conn, user_id, "drive", total=len(files))
+        checkpoint = checkpoints.save(conn, user_id, "drive", "full", str(start), files)
+    if budget is not None:
+        budget.check()
+    return resume(ctx, g, user_id, checkpoint, budget)
 
 
-def delta(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str, token: str) -> SyncResult:
+def delta(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str, token: str,
+          budget: GoogleBudget | None = None) -> SyncResult:
     """Apply the change feed since `token` (removed or trashed files leave the index)."""
     changed: dict[str, dict[str, Any]] = {}
     gone: set[str] = set()
@@ -110,9 +109,28 @@ def delta(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str, token: s
                 gone.discard(file_id)
         page = resp.get("nextPageToken")
         new_start = resp.get("newStartPageToken", new_start)
-    rows = [parse_file(resource, file_text(g, resource)) for resource in changed.values()]
     with ctx.pool.connection() as conn, conn.transaction():
-        workspace_cache.upsert_files(conn, user_id, rows)
         removed = workspace_cache.delete(conn, "drive", user_id, sorted(gone))
-        sync_status.succeeded(conn, user_id, "drive", str(new_start))
-    return SyncResult("delta", upserted=len(rows), deleted=removed)
+        checkpoint = checkpoints.save(conn, user_id, "drive", "delta", str(new_start), list(changed.values()))
+    result = resume(ctx, g, user_id, checkpoint, budget)
+    return SyncResult("delta", upserted=result.upserted, deleted=removed + result.deleted)
+
+
+def resume(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str, checkpoint: Checkpoint,
+           budget: GoogleBudget | None = None) -> SyncResult:
+    """Read and write the checkpoint's remaining files in batches, then finish the sync: keep its page token (and
+    after a full sync drop what Google no longer has)."""
+
+    def write(conn: Any, rows: list[Any]) -> tuple[int, int]:
+        workspace_cache.upsert_files(conn, user_id, rows)
+        return len(rows), 0
+
+    upserted, deleted = write_in_batches(
+        ctx, user_id, "drive", checkpoint, WRITE_EVERY,
+        lambda resources: [parse_file(r, file_text(g, r)) for r in resources], write, budget)
+    with ctx.pool.connection() as conn, conn.transaction():
+        if checkpoint.kind == "full":
+            deleted += workspace_cache.prune(conn, "drive", user_id, [f["id"] for f in checkpoint.items])
+        sync_status.succeeded(conn, user_id, "drive", checkpoint.next_token)
+        checkpoints.clear(conn, user_id, "drive")
+    return SyncResult(checkpoint.kind, upserted=upserted, deleted=deleted)

@@ -8,10 +8,14 @@ gets a sync after it (it may carry changes the running one has already passed).
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import redis
 from rq import Queue, Retry
 from rq.job import Job
+
+from server.queue import job_meta
+from workers.runner import CONTINUATION
 
 SERVICES = ("gmail", "calendar", "drive")
 KINDS = ("delta", "full")  # of sync
@@ -26,20 +30,22 @@ def pending_key(kind: str, user_id: uuid.UUID | str, service: str) -> str:
 
 
 def _enqueue_once(connection: redis.Redis, kind: str, user_id: uuid.UUID | str, service: str, func: str,
-                  queue: str) -> Job | None:
+                  queue: str, delay: float | None = None) -> Job | None:
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}")
     key = pending_key(kind, user_id, service)
     if not connection.set(key, "1", nx=True, ex=PENDING_TTL_SECONDS):
         return None
+    options = dict(job_timeout=JOB_TIMEOUT_SECONDS[kind],
+                   # A crashed or killed worker's job is retried; every job here is idempotent.
+                   retry=Retry(max=3, interval=[10, 60, 300]),
+                   description=f"{kind} {service} {user_id}")
     try:
-        return Queue(queue, connection=connection).enqueue(
-            func, str(user_id), service,
-            job_timeout=JOB_TIMEOUT_SECONDS[kind],
-            # A crashed or killed worker's job is retried; every job here is idempotent.
-            retry=Retry(max=3, interval=[10, 60, 300]),
-            description=f"{kind} {service} {user_id}",
-        )
+        if delay is not None:
+            return Queue(queue, connection=connection).enqueue_in(timedelta(seconds=delay), func, str(user_id),
+                                                                  service, meta={**job_meta(), CONTINUATION: True},
+                                                                  **options)
+        return Queue(queue, connection=connection).enqueue(func, str(user_id), service, meta=job_meta(), **options)
     except Exception:
         connection.delete(key)
         raise
@@ -52,6 +58,17 @@ def enqueue_sync(connection: redis.Redis, user_id: uuid.UUID | str, service: str
         raise ValueError(f"unknown sync kind {kind!r}")
     func = "workers.sync.run_delta_sync" if kind == "delta" else "workers.sync.run_full_sync"
     return _enqueue_once(connection, kind, user_id, service, func, queue)
+
+
+def enqueue_sync_in(connection: redis.Redis, user_id: uuid.UUID | str, service: str, kind: str, queue: str,
+                    delay: float) -> Job | None:
+    """Queue `kind` sync of `service` to start in `delay` seconds (RQ's scheduler, which every worker runs, moves
+    it to the queue then) unless one is already waiting: a sync that spent its person's Google budget continues
+    this way (workers/sync.py). Returns the new job or None."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown sync kind {kind!r}")
+    func = "workers.sync.run_delta_sync" if kind == "delta" else "workers.sync.run_full_sync"
+    return _enqueue_once(connection, kind, user_id, service, func, queue, delay=max(0.0, delay))
 
 
 def enqueue_embed(connection: redis.Redis, user_id: uuid.UUID | str, service: str) -> Job | None:

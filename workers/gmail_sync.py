@@ -1,7 +1,9 @@
 """Gmail into gmail_cache: full sync (messages.list + batched messages.get) and delta sync (history.list).
 
-The historyId a delta sync starts from is stored only after its changes are written, in the same transaction,
-so a job killed half-way and retried redoes the same work (upserts are idempotent) and skips nothing.
+Both list their work first (message ids) and save it as the sync's checkpoint (server/store/checkpoints.py), then
+fetch and write it in batches, each committed with the checkpoint's new position; `resume` carries on from there,
+whether the job ran out of Google budget or was killed half-way. The historyId a delta sync starts from is stored
+only once every batch is written, so nothing is skipped (upserts are idempotent, so redoing a batch is harmless).
 """
 from __future__ import annotations
 
@@ -16,11 +18,13 @@ from server.google.calls import execute
 from server.google.clients import GoogleServices
 from server.google.errors import GoogleError, classify
 from server.resilience.backoff import backoff_delay
-from server.store import sync_status, workspace_cache
+from server.store import checkpoints, sync_status, workspace_cache
+from server.store.checkpoints import Checkpoint
 from server.sync.gmail_message import indexable, parse_message
+from workers.budget import GoogleBudget
 from workers.context import JobContext
 from workers.enqueue import enqueue_embed
-from workers.sync_common import SyncResult, TokenExpired, chunks
+from workers.sync_common import SyncResult, TokenExpired, chunks, write_in_batches
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +77,7 @@ def fetch_messages(g: GoogleServices, ids: Iterable[str], attempts: int = 5) -> 
             for message_id in chunk:
                 batch.add(g.gmail.users().messages().get(userId="me", id=message_id, format="full"),
                           request_id=message_id)
-            execute(_Batch(batch))
+            execute(_Batch(batch), cost=len(chunk))
         if not retry:
             return list(found.values()), missing
         wanted = retry
@@ -95,33 +99,26 @@ def _list_ids(g: GoogleServices) -> list[str]:
             return ids
 
 
-def full(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str) -> SyncResult:
-    """Index every message (not trash/spam), then drop rows Google no longer has; remember the historyId."""
+def full(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str,
+         budget: GoogleBudget | None = None) -> SyncResult:
+    """Index every message (not trash/spam), then drop rows Google no longer has; remember the historyId.
+
+    The message ids are listed first and saved as the checkpoint; then they are fetched and written in batches
+    (`resume`)."""
     # The historyId is read *before* listing: whatever changes while we list and fetch is replayed by the next
     # delta sync (replaying is harmless, missing would not be).
     start_history = str(execute(g.gmail.users().getProfile(userId="me"))["historyId"])
     ids = _list_ids(g)
-    with ctx.pool.connection() as conn:
-        sync_status.started(conn, user_id, "gmail", total=len(ids))
-    kept: list[str] = []
-    done = 0
-    for chunk in chunks(ids, WRITE_EVERY):
-        resources, _missing = fetch_messages(g, chunk)
-        rows = [parse_message(r) for r in resources if indexable(r.get("labelIds"))]
-        done += len(chunk)
-        with ctx.pool.connection() as conn:
-            workspace_cache.upsert_messages(conn, user_id, rows)
-            sync_status.progress(conn, user_id, "gmail", done)
-        kept.extend(r.email_id for r in rows)
-        enqueue_embed(ctx.redis, user_id, "gmail")  # vectors start while the rest is still being fetched
-        log.info("gmail full sync progress", extra={"user_id": str(user_id), "done": done, "total": len(ids)})
     with ctx.pool.connection() as conn, conn.transaction():
-        deleted = workspace_cache.prune(conn, "gmail", user_id, kept)
-        sync_status.succeeded(conn, user_id, "gmail", start_history)
-    return SyncResult("full", upserted=len(kept), deleted=deleted)
+        sync_status.started(conn, user_id, "gmail", total=len(ids))
+        checkpoint = checkpoints.save(conn, user_id, "gmail", "full", start_history, ids)
+    if budget is not None:
+        budget.check()  # a long listing may have spent it; the list is saved
+    return resume(ctx, g, user_id, checkpoint, budget)
 
 
-def delta(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str, start_history: str) -> SyncResult:
+def delta(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str, start_history: str,
+          budget: GoogleBudget | None = None) -> SyncResult:
     """Apply history since `start_history`; TokenExpired when Gmail no longer has it (404)."""
     changed: set[str] = set()
     deleted: set[str] = set()
@@ -146,12 +143,37 @@ def delta(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str, start_hi
         if not page:
             break
     changed -= deleted
-    resources, missing = fetch_messages(g, sorted(changed))
-    rows = [parse_message(r) for r in resources if indexable(r.get("labelIds"))]
-    # Trashed or spam now, or gone altogether: out of the index.
-    gone = deleted | missing | {r["id"] for r in resources if not indexable(r.get("labelIds"))}
     with ctx.pool.connection() as conn, conn.transaction():
+        removed = workspace_cache.delete(conn, "gmail", user_id, sorted(deleted))
+        checkpoint = checkpoints.save(conn, user_id, "gmail", "delta", latest, sorted(changed))
+    result = resume(ctx, g, user_id, checkpoint, budget)
+    return SyncResult("delta", upserted=result.upserted, deleted=removed + result.deleted)
+
+
+def resume(ctx: JobContext, g: GoogleServices, user_id: uuid.UUID | str, checkpoint: Checkpoint,
+           budget: GoogleBudget | None = None) -> SyncResult:
+    """Fetch and write the checkpoint's remaining messages in batches, then finish the sync: keep its historyId
+    (and after a full sync drop what Google no longer has)."""
+
+    def write(conn: Any, fetched: tuple[list[dict[str, Any]], set[str]]) -> tuple[int, int]:
+        resources, missing = fetched
+        rows = [parse_message(r) for r in resources if indexable(r.get("labelIds"))]
+        # Trashed or spam now, or gone altogether: out of the index.
+        gone = missing | {r["id"] for r in resources if not indexable(r.get("labelIds"))}
         workspace_cache.upsert_messages(conn, user_id, rows)
-        removed = workspace_cache.delete(conn, "gmail", user_id, sorted(gone))
-        sync_status.succeeded(conn, user_id, "gmail", latest)
-    return SyncResult("delta", upserted=len(rows), deleted=removed)
+        return len(rows), workspace_cache.delete(conn, "gmail", user_id, sorted(gone))
+
+    def written() -> None:
+        if checkpoint.kind == "full":
+            enqueue_embed(ctx.redis, user_id, "gmail")  # vectors start while the rest is still being fetched
+            log.info("gmail full sync progress", extra={"user_id": str(user_id), "done": checkpoint.position,
+                                                        "total": len(checkpoint.items)})
+
+    upserted, deleted = write_in_batches(ctx, user_id, "gmail", checkpoint, WRITE_EVERY,
+                                         lambda ids: fetch_messages(g, ids), write, budget, written)
+    with ctx.pool.connection() as conn, conn.transaction():
+        if checkpoint.kind == "full":
+            deleted += workspace_cache.prune(conn, "gmail", user_id, checkpoint.items)
+        sync_status.succeeded(conn, user_id, "gmail", checkpoint.next_token)
+        checkpoints.clear(conn, user_id, "gmail")
+    return SyncResult(checkpoint.kind, upserted=upserted, deleted=deleted)

@@ -16,6 +16,7 @@ from rq.job import Job
 
 from server.accounts import NeedsReauth, google_for
 from server.google.calls import execute
+from server.queue import job_meta
 from server.store import users
 from workers import context
 
@@ -57,7 +58,8 @@ def enqueue_watch(connection: redis.Redis, user_id: uuid.UUID | str, queue: str 
     """Queue `renew_watch` for the user (retried on failure: a lapsed watch means no pushes for them)."""
     return Queue(queue, connection=connection).enqueue(
         renew_watch, str(user_id), job_timeout=WATCH_JOB_TIMEOUT_SECONDS,
-        retry=Retry(max=3, interval=[60, 300, 900]), description=f"watch gmail {user_id}")
+        retry=Retry(max=3, interval=[60, 300, 900]), description=f"watch gmail {user_id}",
+        meta=job_meta())
 
 
 def start_watch_on_connect(connection: redis.Redis, user_id: uuid.UUID | str) -> Job:

@@ -22,6 +22,7 @@ from typing import Any, Iterator
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from server import catalogue
 from server.accounts import NeedsReauth, google_for
 from server.actions import execute, store, writethrough
 from server.actions.errors import ActionBusy, ActionExpired, ActionFailed, ActionNotFound
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 WAIT_SECONDS = 60.0  # how long a second confirm waits for a run in progress before answering "in progress"
 _EXPIRED = "This action expired before it was confirmed; ask again to do it."
-_REAUTH = "Google access was revoked or expired; reconnect your Google account."
+_REAUTH = catalogue.message("access_revoked")
 
 
 def _utcnow() -> datetime:
@@ -70,15 +71,7 @@ def run_lock(conn: psycopg.Connection[Any], action_id: uuid.UUID, wait: float) -
 def _failure(exc: GoogleError | NeedsReauth) -> ActionFailed:
     if isinstance(exc, NeedsReauth):
         return ActionFailed(_REAUTH, "auth_required")
-    messages = {
-        "unavailable": "Google is not answering right now; nothing was changed. Try again in a moment.",
-        "rate_limited": "Google is limiting requests right now; nothing was changed. Try again in a moment.",
-        "permission_denied": "Google refused: you don't have permission to do this.",
-        "not_found": "Google could not find the item; it may have been deleted.",
-        "quota_exceeded": "Google's daily limit for this account is reached; try again tomorrow.",
-        "conflict": "Google refused because of a conflicting change.",
-    }
-    message = messages.get(exc.kind, "Google refused the request.")
+    message = catalogue.action_failure(exc.kind)
     return ActionFailed(f"{message} ({exc.kind}: {exc.message})" if exc.message else message, exc.kind,
                         exc.retry_after)
 

@@ -22,7 +22,7 @@ import psycopg
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
-from server.actions import kinds
+from server.actions import audit, kinds
 from server.actions.errors import ActionNotFound, InvalidAction, NotUndoable, WrongState
 from server.store import users
 
@@ -100,7 +100,7 @@ def propose(conn: psycopg.Connection[Any], user_id: uuid.UUID | str, kind: str, 
                     VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {_COLUMNS}""",
                 (user.id, conversation_id, kind, Jsonb(preview), Jsonb(clean), now + ttl, now)).fetchone()
         assert action is not None
-        log(conn, action, "proposed", user.email, {"title": preview["title"]})
+        log(conn, action, "proposed", user.email, audit.summary(kind, clean, preview))
     return action
 
 
@@ -126,10 +126,8 @@ def list_open(conn: psycopg.Connection[Any], user_id: uuid.UUID | str,
 
 def log(conn: psycopg.Connection[Any], action: PendingAction, event: str, actor: str,
         detail: dict[str, Any] | None = None) -> None:
-    """Append one line to action_log (in the caller's transaction)."""
-    conn.execute("INSERT INTO action_log (user_id, action_id, event, kind, detail, actor) "
-                 "VALUES (%s, %s, %s, %s, %s, %s)",
-                 (action.user_id, action.id, event, action.kind, Jsonb(detail or {}), actor))
+    """Append one line to action_log (in the caller's transaction), with the request id and face (audit.py)."""
+    audit.record(conn, action.user_id, action.id, event, action.kind, actor, detail)
 
 
 def history(conn: psycopg.Connection[Any], user_id: uuid.UUID | str,
@@ -209,7 +207,7 @@ def start(conn: psycopg.Connection[Any], user_id: uuid.UUID | str, action_id: uu
     if now > action.expires_at:
         return _expire(conn, action, actor, now), False
     action = _set(conn, action, state=RUNNING, decided_at=now)
-    log(conn, action, "confirmed", actor)
+    log(conn, action, "confirmed", actor, audit.summary(action.kind, action.args, action.preview))
     return action, True
 
 
@@ -258,7 +256,7 @@ def cancel(conn: psycopg.Connection[Any], user_id: uuid.UUID | str, action_id: u
     if now > action.expires_at:
         return _expire(conn, action, actor, now)
     cancelled = _set(conn, action, state=CANCELLED, decided_at=now)
-    log(conn, cancelled, "cancelled", actor)
+    log(conn, cancelled, "cancelled", actor, audit.summary(action.kind, action.args, action.preview))
     return cancelled
 
 

@@ -16,6 +16,7 @@ from typing import Sequence
 import numpy as np
 import redis
 
+from server import metrics
 from server.embeddings import Embedder
 from server.resilience.redis_guard import RedisGuard
 
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 TTL_SECONDS = 24 * 3600
 MEMO_TEXTS = 4096  # ~6 MB of 384-d vectors per process
 _GUARD = RedisGuard("embedding-cache")
+_FAILED: object = object()  # what a guarded call answers when Redis did not
 
 
 class MemoEmbedder:
@@ -63,6 +65,7 @@ class MemoEmbedder:
         missing: dict[str, list[int]] = {}
         for i, text in enumerate(texts):
             vector = self.remembered(text)
+            metrics.cache_lookup("query_embedding_memo", "miss" if vector is None else "hit")
             if vector is None:
                 missing.setdefault(text, []).append(i)
             else:
@@ -82,20 +85,33 @@ def _key(embedder: Embedder, text: str) -> str:
 
 def cached_query_embedding(embedder: Embedder, text: str, cache: redis.Redis | None) -> np.ndarray:
     """The embedding of `text`: from this process's memo (a MemoEmbedder), else Redis, else the model. A Redis
-    failure only costs the cache, never the query (and while Redis keeps failing, a breaker skips it)."""
+    failure only costs the cache, never the query (and while Redis keeps failing, a breaker skips it). Each cache
+    asked counts a hit, miss or error in the metrics (a Redis skipped by its breaker counts as an error)."""
     memo = embedder if isinstance(embedder, MemoEmbedder) else None
     if memo is not None:
         vector = memo.remembered(text)
+        metrics.cache_lookup("query_embedding_memo", "miss" if vector is None else "hit")
         if vector is not None:
             return vector
     key = _key(embedder, text)
-    raw = _GUARD.call(cache, "get", lambda c: c.get(key), None)
-    if raw is not None and len(raw) == embedder.dim * 4:
-        vector = np.frombuffer(raw, dtype=np.float32).copy()
-        if memo is not None:
-            memo.remember(text, vector)
-        return vector
-    vector = embedder.embed([text])[0]
-    payload = vector.astype(np.float32).tobytes()
-    _GUARD.call(cache, "set", lambda c: c.set(key, payload, ex=TTL_SECONDS), None)
+    raw = _GUARD.call(cache, "get", lambda c: c.get(key), _FAILED)
+    if cache is not None:
+        if raw is _FAILED:
+            metrics.cache_lookup("query_embedding_redis", "error")
+        elif raw is not None and len(raw) == embedder.dim * 4:
+            metrics.cache_lookup("query_embedding_redis", "hit")
+            vector = np.frombuffer(raw, dtype=np.float32).copy()
+            if memo is not None:
+                memo.remember(text, vector)
+            return vector
+        else:
+            metrics.cache_lookup("query_embedding_redis", "miss")
+    if memo is not None:  # the memo was asked above: embed past it (asking it again would count a second miss)
+        vector = memo.inner.embed([text])[0]
+        memo.remember(text, vector)
+    else:
+        vector = embedder.embed([text])[0]
+    if raw is not _FAILED:  # Redis answered just now: keep the vector there too
+        payload = vector.astype(np.float32).tobytes()
+        _GUARD.call(cache, "set", lambda c: c.set(key, payload, ex=TTL_SECONDS), None)
     return vector

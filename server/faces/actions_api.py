@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+import uuid
 from datetime import datetime, timezone
 from typing import Any
 
@@ -81,6 +82,11 @@ def render(action: PendingAction, now: datetime | None = None) -> dict[str, Any]
             "undo": {"possible": action.undoable,
                      "reason": undo.get("reason") if not undo.get("possible") else None}}
     return _OUT.dump(view)
+
+
+def _id(action_id: str) -> uuid.UUID:
+    """The action id of the path; a malformed one is a 404 exactly like an id nobody has."""
+    return validation.item_id(action_id, ApiError(404, "not_found", "There is no such action."))
 
 
 def _body() -> None:
@@ -145,7 +151,7 @@ def get_action(action_id: str) -> Response:
     """One of the current user's actions."""
     user = current_user()
     with services().pool.connection() as conn:
-        action = actions.get(conn, user.id, action_id)
+        action = actions.get(conn, user.id, _id(action_id))
     if action is None:
         raise ActionNotFound("There is no such action.")
     return jsonify(render(action))
@@ -158,7 +164,7 @@ def confirm_action(action_id: str) -> Response:
     _body()
     user = current_user()
     svc = services()
-    return jsonify(render(actions.confirm(svc.pool, svc.config, user, action_id)))
+    return jsonify(render(actions.confirm(svc.pool, svc.config, user, _id(action_id))))
 
 
 @bp.post("/actions/<action_id>/cancel")
@@ -167,7 +173,7 @@ def cancel_action(action_id: str) -> Response:
     """Cancel a pending action."""
     _body()
     user = current_user()
-    return jsonify(render(actions.cancel(services().pool, user, action_id)))
+    return jsonify(render(actions.cancel(services().pool, user, _id(action_id))))
 
 
 @bp.post("/actions/<action_id>/undo")
@@ -177,4 +183,4 @@ def undo_action(action_id: str) -> Response:
     _body()
     user = current_user()
     svc = services()
-    return jsonify(render(actions.undo(svc.pool, svc.config, user, action_id)))
+    return jsonify(render(actions.undo(svc.pool, svc.config, user, _id(action_id))))

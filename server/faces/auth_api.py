@@ -31,7 +31,7 @@ from urllib.parse import quote, urlsplit
 from flask import Blueprint, Response, g, jsonify, redirect, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import escape
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, validate
 
 from server import accounts, signin
 from server.config import Config, ConfigError
@@ -54,7 +54,30 @@ STATE_MAX_AGE = 600  # seconds a person has on Google's consent screen
 class TokenBody(Schema):
     """Body of POST /auth/token."""
 
-    google_access_token = fields.String(required=True, validate=validate.Length(min=1, max=4096))
+    google_access_token = validation.Text(required=True, min_length=1, max_length=4096)
+
+
+class LoginArgs(Schema):
+    """Query of GET /auth/login (links people follow may carry other parameters: those are ignored)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    next = validation.Text(load_default=None, max_length=2000)
+    login_hint = validation.Text(load_default=None, max_length=320, validate=validate.Regexp(
+        r"^[^@\s]+@[^@\s]+$", error="login_hint must be an email address."))
+
+
+class CallbackArgs(Schema):
+    """Query of GET /auth/callback, as Google sends it (it adds parameters of its own: ignored)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    state = validation.Text(load_default=None, max_length=512)
+    code = validation.Text(load_default=None, max_length=4096)
+    error = validation.Text(load_default=None, max_length=200)
+    error_description = validation.Text(load_default=None, max_length=2000)
 
 
 # -- helpers -----------------------------------------------------------------------------------------------------
@@ -152,10 +175,9 @@ def _drop_dead_cookie(response: Response) -> Response:
 def login() -> Response:
     """Send the browser to Google's consent screen."""
     config = services().config
-    next_path = safe_next(request.args.get("next"))
-    hint = request.args.get("login_hint") or (config.demo_user_email if config.demo_mode else None)
-    if hint is not None and (len(hint) > 320 or "@" not in hint):
-        raise ApiError(400, "bad_request", "login_hint must be an email address.")
+    args = validation.load(LoginArgs(), request.args.to_dict(flat=True), "sign-in link")
+    next_path = safe_next(args["next"])
+    hint = args["login_hint"] or (config.demo_user_email if config.demo_mode else None)
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(16)
     response = redirect(signin.authorize_url(config, state, nonce, hint), 302)
     response.set_cookie(STATE_COOKIE, _serializer(config).dumps({"state": state, "nonce": nonce, "next": next_path}),
@@ -183,8 +205,12 @@ def callback() -> Response:
     """Where Google sends the browser back: every outcome of the consent screen and the code exchange."""
     svc = services()
     config = svc.config
-    saved = _pending_login(config)
-    if saved is None:
+    malformed = CallbackArgs().validate(request.args.to_dict(flat=True))
+    saved = None if malformed else _pending_login(config)
+    if malformed:
+        log.warning("sign-in callback with malformed parameters", extra={"fields": sorted(malformed)})
+        response = _failure("login_failed", 400, MESSAGES["login_failed"])
+    elif saved is None:
         log.warning("sign-in callback with a missing or mismatched state")
         response = _failure("state_mismatch", 400, MESSAGES["state_mismatch"])
     else:

@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 from flask import Response, current_app, request
 
+from server import catalogue
 from server.errors import ApiError, error_response
 from server.faces.auth import current_user
 from server.logs import request_id_var
@@ -67,11 +68,9 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
             replay.headers[REPLAYED_HEADER] = "true"
             return replay
         if claim.state == "running":
-            return error_response(409, "in_progress", "The same request is still being handled; check again in a "
-                                                      "moment.", headers={"Retry-After": "1"})
+            return error_response(409, "in_progress", catalogue.message("in_progress"), headers={"Retry-After": "1"})
         if claim.state == "mismatch":
-            return error_response(422, "idempotency_key_reused", f"This {HEADER} was already used for a different "
-                                                                 "request; use a new key for a new request.")
+            return error_response(422, "idempotency_key_reused", catalogue.message("idempotency_key_reused"))
         try:
             response = current_app.make_response(view(*args, **kwargs))
         except BaseException:

@@ -9,7 +9,7 @@ Redis: reads never need it (caches are skipped, `sync/status` reads PostgreSQL);
 through the queue raises `QueueUnavailable` (503 `queue_unavailable`); a RedisError that escapes anywhere else is
 503 `redis_unavailable`.
 
-The user-facing wording lives in MESSAGES, one place, for the error catalogue to take over.
+The words are the catalogue's (`database_unavailable`, `overloaded`, `queue_unavailable`, `redis_unavailable`).
 """
 from __future__ import annotations
 
@@ -20,21 +20,13 @@ import redis
 from flask import Flask, Response
 from psycopg_pool import PoolTimeout
 
+from server import catalogue
 from server.errors import error_response
 from server.store.pool import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 2
-MESSAGES = {
-    "database_unavailable": "We can't reach our database right now. Nothing was changed; please try again in a "
-                            "few moments.",
-    "overloaded": "The service is very busy right now. Please try again in a few moments.",
-    "queue_unavailable": "Syncing can't be started right now because our job queue is unreachable; searching and "
-                         "asking still work. Please try again in a minute.",
-    "redis_unavailable": "This can't be done right now because our job queue is unreachable; searching and asking "
-                         "still work. Please try again in a minute.",
-}
 
 
 class QueueUnavailable(Exception):
@@ -42,8 +34,8 @@ class QueueUnavailable(Exception):
 
 
 def unavailable(code: str) -> Response:
-    """The 503 answer for `code` (a key of MESSAGES), with Retry-After."""
-    return error_response(503, code, MESSAGES[code], headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    """The 503 answer for the catalogue's `code`, with Retry-After."""
+    return error_response(503, code, catalogue.message(code), headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def register(app: Flask) -> None:

@@ -6,12 +6,12 @@ A `request_id` makes a retried request safe: the first answer is returned again 
 """
 from __future__ import annotations
 
+import itertools
 import json
-import uuid
 from typing import Any, Iterator
 
 from flask import Blueprint, Response, jsonify, request, stream_with_context
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema
 
 from server.errors import ApiError
 from server.faces import validation
@@ -32,7 +32,7 @@ class ConversationBody(Schema):
     class Meta:
         unknown = RAISE
 
-    title = fields.String(load_default="", validate=validate.Length(max=200))
+    title = validation.Text(load_default="", max_length=200)
 
 
 def _body(schema: Schema) -> dict[str, Any]:
@@ -54,16 +54,20 @@ def query_stream_route() -> Response:
     """The pipeline's events as Server-Sent Events (`event: <type>`, `data: <json>`), ending with `done`."""
     params = _body(QueryBody())
     svc, user = services(), current_user()
+    frames = event_stream(svc, user, params)
+    # The first frame comes after the request is checked (its conversation, its clock): a refusal is then still an
+    # ordinary JSON error with its status, not an `error` event inside a 200 stream.
+    first = next(frames)
 
     def sse() -> Iterator[str]:
         try:
-            for frame in event_stream(svc, user, params):
+            for frame in itertools.chain([first], frames):
                 yield f"event: {frame['type']}\ndata: {json.dumps(frame, default=str)}\n\n"
         except ApiError as exc:
             yield f"event: error\ndata: {json.dumps({'error': exc.error, 'message': exc.message})}\n\n"
 
     return Response(stream_with_context(sse()), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
 @bp.get("/conversations")
@@ -90,10 +94,7 @@ def new_conversation_route() -> tuple[Response, int]:
 def conversation_route(conversation_id: str) -> Response:
     """One conversation with its turns (404 for an unknown id, or another person's)."""
     svc, user = services(), current_user()
-    try:
-        wanted = uuid.UUID(conversation_id)
-    except ValueError:
-        raise ApiError(404, "not_found", "That conversation does not exist.") from None
+    wanted = validation.item_id(conversation_id, ApiError(404, "not_found", "That conversation does not exist."))
     with svc.pool.connection() as conn:
         found = conversations.get(conn, user.id, wanted)
         if found is None:

@@ -7,6 +7,7 @@ a name ("sarah"); `after`/`before` take dates (YYYY-MM-DD, UTC midnight) or ISO 
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, time, timezone
 from typing import Any
 
@@ -18,6 +19,7 @@ from server.embeddings.cache import cached_query_embedding
 from server.errors import ApiError
 from server.faces import validation
 from server.faces.auth import current_user
+from server.inputs import DAY_OR_MOMENT
 from server.search import SearchFilters, search
 from server.search import people
 from server.services import services
@@ -28,11 +30,17 @@ SERVICES = ("gmail", "calendar", "drive")
 
 
 class _Instant(fields.Field):
-    """A date (midnight UTC) or an ISO date-time (UTC when it has no offset)."""
+    """A date (midnight UTC) or an ISO date-time (UTC when it has no offset), spelled as DAY_OR_MOMENT says."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(metadata={"pattern": DAY_OR_MOMENT,
+                                   "description": "YYYY-MM-DD (midnight UTC) or an ISO 8601 date-time"}, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        if not isinstance(value, str) or not re.fullmatch(DAY_OR_MOMENT, value):
+            raise ValidationError("Not a date: use YYYY-MM-DD or an ISO 8601 date-time.")
         try:
-            if isinstance(value, str) and len(value) == 10:
+            if len(value) == 10:
                 return datetime.combine(datetime.fromisoformat(value).date(), time(), tzinfo=timezone.utc)
             parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError:
@@ -46,9 +54,9 @@ class SearchQuery(Schema):
     class Meta:
         unknown = RAISE
 
-    q = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    q = validation.Text(required=True, min_length=1, max_length=500)
     service = fields.String(load_default="all", validate=validate.OneOf((*SERVICES, "all")))
-    from_ = fields.String(data_key="from", load_default=None, validate=validate.Length(min=1, max=200))
+    from_ = validation.Text(data_key="from", load_default=None, min_length=1, max_length=200)
     after = _Instant(load_default=None)
     before = _Instant(load_default=None)
     limit = fields.Integer(load_default=10, strict=False, validate=validate.Range(min=1, max=100))

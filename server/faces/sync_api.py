@@ -40,7 +40,8 @@ class SyncRequest(Schema):
     class Meta:
         unknown = RAISE
 
-    services = fields.List(fields.String(validate=validate.OneOf(SERVICES)), validate=validate.Length(min=1),
+    services = fields.List(fields.String(validate=validate.OneOf(SERVICES)),
+                           validate=[validate.Length(min=1), validate.Length(max=10)],
                            load_default=lambda: list(SERVICES))
     # Only real JSON booleans: "false" as a string would otherwise be read as True by some clients' intent.
     full = fields.Boolean(truthy={True}, falsy={False}, load_default=False)

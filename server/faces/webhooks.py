@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
 from typing import Any, Mapping
 
@@ -23,24 +22,29 @@ import redis
 from flask import Blueprint, Response, request
 from google.auth import jwt as google_jwt
 from google.oauth2 import id_token
-from marshmallow import INCLUDE, Schema, ValidationError, fields
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from server.errors import ApiError
+from server.faces import validation
+from server.faces.validation import Text
 from server.oidc import CLOCK_SKEW_SECONDS, GOOGLE_CERTS_URL, ISSUERS, CertsCache, app_certs_cache
+from server.redact import without
 from server.services import services
 from server.store import users
 from workers.enqueue import enqueue_sync
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
+# A Gmail notification is two fields; its base64 is well under a kilobyte. Anything far bigger is not one.
+MAX_DATA = 4096
 
 class _PushMessage(Schema):
     # Pub/Sub adds attributes, message_id, publish_time...: keep what we don't read rather than refuse it.
     class Meta:
         unknown = INCLUDE
 
-    data = fields.String(required=True)
-    messageId = fields.String()
+    data = Text(required=True, max_length=MAX_DATA)
+    messageId = Text(max_length=200)
 
 
 class _PushEnvelope(Schema):
@@ -48,15 +52,16 @@ class _PushEnvelope(Schema):
         unknown = INCLUDE
 
     message = fields.Nested(_PushMessage, required=True)
-    subscription = fields.String()
+    subscription = Text(max_length=1000)
 
 
 class _GmailNotification(Schema):
     class Meta:
         unknown = INCLUDE
 
-    emailAddress = fields.Email(required=True)
-    historyId = fields.Integer(required=True)  # a JSON number from Gmail; a digit string is accepted too
+    emailAddress = fields.Email(required=True, validate=validate.Length(max=320))
+    # A JSON number from Gmail (a digit string is accepted too); Gmail's history ids are unsigned 64-bit.
+    historyId = fields.Integer(required=True, validate=validate.Range(min=1, max=2 ** 64 - 1))
 
 
 def _certs_cache(certs_url: str) -> CertsCache:
@@ -84,7 +89,7 @@ def verify_push_token(authorization: str | None) -> Mapping[str, Any]:
         raise ApiError(503, "unavailable", "Push tokens cannot be checked right now.") from exc
     except (ValueError, google.auth.exceptions.GoogleAuthError) as exc:
         # Bad signature, unknown key, expired, wrong audience, not a JWT: all "not a valid token".
-        log.warning("gmail push with an invalid token", extra={"reason": str(exc)[:200]})
+        log.warning("gmail push with an invalid token", extra={"reason": without(str(exc), token)})
         raise ApiError(401, "unauthenticated", "The push token is not valid.") from exc
     if claims.get("iss") not in ISSUERS:
         log.warning("gmail push token from another issuer", extra={"iss": claims.get("iss")})
@@ -109,18 +114,20 @@ def parse_push(body: Any) -> dict[str, Any]:
     try:
         envelope = _PushEnvelope().load(body)
     except ValidationError as exc:
-        raise ApiError(400, "bad_request", "Not a Pub/Sub push body.", fields=exc.messages) from exc
+        raise ApiError(400, "bad_request", "Not a Pub/Sub push body.", fields=validation.string_keys(exc.messages)) \
+            from exc
     try:
-        decoded = json.loads(_b64decode(envelope["message"]["data"]))
+        raw = _b64decode(envelope["message"]["data"])
     except (binascii.Error, ValueError) as exc:
         raise ApiError(400, "bad_request", "message.data is not base64-encoded JSON.") from exc
+    decoded = validation.parse_json(raw, "message.data")
     if not isinstance(decoded, dict):
         raise ApiError(400, "bad_request", "message.data is not a Gmail notification.")
     try:
         notification = _GmailNotification().load(decoded)
     except ValidationError as exc:
-        raise ApiError(400, "bad_request", "message.data is not a Gmail notification.", fields=exc.messages) \
-            from exc
+        raise ApiError(400, "bad_request", "message.data is not a Gmail notification.",
+                       fields=validation.string_keys(exc.messages)) from exc
     notification["messageId"] = envelope["message"].get("messageId")
     return notification
 

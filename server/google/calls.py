@@ -3,13 +3,17 @@ service's circuit breaker (`breakers.py`).
 
 Only `rate_limited` and `unavailable` are retried; 400/401/403/404 fail at once (retrying repeats the mistake or
 hammers a revoked grant). A call whose breaker is open fails at once with `unavailable` and makes no request.
+Inside `metered(charge)` every attempt is first charged to a budget (a sync job's per-user Google budget,
+workers/budget.py); `cost` is the number of API calls the request stands for (a batch's sub-requests).
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
-from typing import Any, Callable
+from contextvars import ContextVar
+from typing import Any, Callable, Iterator
 
 from server.google import breakers
 from server.google.errors import GoogleError, classify
@@ -17,10 +21,21 @@ from server.resilience.backoff import backoff_delay
 from server.resilience.breaker import BreakerState
 
 log = logging.getLogger(__name__)
+_meter: ContextVar[Callable[[int], None] | None] = ContextVar("google_call_meter", default=None)
 
 
-def execute(request: Any, *, retries: int = 4, base: float = 0.5, cap: float = 32.0, max_wait: float | None = None,
-            service: str | None = None, sleep: Callable[[float], None] = time.sleep,
+@contextlib.contextmanager
+def metered(charge: Callable[[int], None]) -> Iterator[None]:
+    """Within the block, `execute` calls `charge(cost)` before each attempt."""
+    token = _meter.set(charge)
+    try:
+        yield
+    finally:
+        _meter.reset(token)
+
+
+def execute(request: Any, *, cost: int = 1, retries: int = 4, base: float = 0.5, cap: float = 32.0,
+            max_wait: float | None = None, service: str | None = None, sleep: Callable[[float], None] = time.sleep,
             rng: Callable[[], float] = random.random) -> Any:
     """`request.execute()` with retries; raises GoogleError (classified) when it gives up.
 
@@ -34,6 +49,9 @@ def execute(request: Any, *, retries: int = 4, base: float = 0.5, cap: float = 3
         raise breakers.open_error(service)  # type: ignore[arg-type]
     attempt = 0
     while True:
+        charge = _meter.get()
+        if charge is not None:
+            charge(cost)
         try:
             result = request.execute(num_retries=0)
         except Exception as exc:

@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 
 import redis
 
+from server import metrics
 from server.llm.provider import Message
 from server.resilience.breaker import CircuitBreaker
 
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 
 TTL_SECONDS = 300
 PREFIX = "llm:classify:"
+_UNAVAILABLE = object()  # what `_guarded` answers when Redis could not be asked
 
 
 def cache_key(messages: Sequence[Message], schema_name: str) -> str:
@@ -41,15 +43,22 @@ class ClassificationCache:
         self._breaker = breaker or CircuitBreaker("redis:llm-cache", threshold=3, reset_after=30.0)
 
     def get(self, key: str) -> dict[str, Any] | None:
-        """The stored entry `{"value", "provider", "model"}`, or None (miss, unreadable, or Redis unavailable)."""
+        """The stored entry `{"value", "provider", "model"}`, or None (miss, unreadable, or Redis unavailable).
+        Counted in the metrics as a hit, a miss (absent or unreadable) or an error (Redis failed or its breaker
+        is open)."""
+        if self._client is None:
+            return None
         raw = self._guarded("get", lambda c: c.get(key))
-        if raw is None:
+        if raw is _UNAVAILABLE:
+            metrics.cache_lookup("llm_classification", "error")
             return None
         try:
-            entry = json.loads(raw)
+            entry = json.loads(raw) if raw is not None else None
         except (TypeError, ValueError):
-            return None
-        return entry if isinstance(entry, dict) and isinstance(entry.get("value"), dict) else None
+            entry = None
+        valid = isinstance(entry, dict) and isinstance(entry.get("value"), dict)
+        metrics.cache_lookup("llm_classification", "hit" if valid else "miss")
+        return entry if valid else None
 
     def put(self, key: str, value: dict[str, Any], provider: str, model: str) -> None:
         """Store a validated object for the TTL."""
@@ -57,13 +66,14 @@ class ClassificationCache:
         self._guarded("set", lambda c: c.set(key, payload, ex=self._ttl))
 
     def _guarded(self, op: str, call: Callable[[redis.Redis], Any]) -> Any:
+        """`call(client)`, or _UNAVAILABLE when Redis cannot be asked (none, breaker open, or it failed)."""
         if self._client is None or not self._breaker.allow():
-            return None
+            return _UNAVAILABLE
         try:
             result = call(self._client)
         except redis.RedisError as exc:
             self._breaker.record_failure()
             log.warning("llm cache unavailable", extra={"op": op, "error": type(exc).__name__})
-            return None
+            return _UNAVAILABLE
         self._breaker.record_success()
         return result

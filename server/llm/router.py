@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
 import marshmallow
 import redis
 
+from server import metrics
 from server.llm.cache import TTL_SECONDS, ClassificationCache, cache_key
 from server.llm.errors import LLMStreamInterrupted, LLMUnavailable, ProviderError
 from server.llm.provider import Message, Provider, ProviderStream, Reply
@@ -348,6 +349,7 @@ class Router:
         usage = Usage.of(model, input_tokens, output_tokens)
         if ledger is not None:
             ledger.add(provider, model, kind, usage)
+        metrics.llm_usage(provider, model, kind, input_tokens, output_tokens, usage.cost_usd)
         log.debug("llm usage", extra={"provider": provider, "model": model, "kind": kind,
                                       "input_tokens": input_tokens, "output_tokens": output_tokens,
                                       "cost_usd": round(usage.cost_usd, 6)})

@@ -11,12 +11,13 @@ import uuid
 from datetime import datetime
 from typing import Any, Iterator
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields
 
 from server import clock
 from server.embeddings import EmbeddingError
 from server.embeddings.cache import cached_query_embedding
 from server.errors import ApiError
+from server.inputs import Moment, Text
 from server.llm import UsageLedger
 from server.pipeline import followup
 from server.pipeline.agents import AgentContext
@@ -35,10 +36,10 @@ class QueryBody(Schema):
     class Meta:
         unknown = RAISE
 
-    query = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    query = Text(required=True, min_length=1, max_length=2000)
     conversation_id = fields.UUID(load_default=None)
-    request_id = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
-    now = fields.AwareDateTime(load_default=None)
+    request_id = Text(load_default=None, min_length=1, max_length=100)
+    now = Moment(load_default=None)  # evaluations freeze the clock at their dataset's date
 
 
 def prepare(svc: Services, user: User, params: dict[str, Any]) -> tuple[uuid.UUID, AgentContext, Any, UsageLedger]:
@@ -94,9 +95,9 @@ def answer_body(events: Iterator[Event], conversation_id: uuid.UUID, params: dic
     result = collect(events)
     return {"conversation_id": str(conversation_id), "request_id": params["request_id"], "intent": result.intent,
             "plan": result.plan, "results": result.results, "pending_actions": result.pending_actions,
-            "answer": {"text": result.text, "citations": result.citations, "suggestions": result.suggestions,
-                       "partial": result.partial, "notices": result.notices or []},
-            "timings": result.timings, "usage": usage(ledger)}
+            "answer": {"text": result.text, "citations": result.citations, "suggestions": result.suggestions},
+            "notices": result.notices, "partial": result.partial, "timings": result.timings,
+            "usage": usage(ledger)}
 
 
 def record(svc: Services, user: User, conversation_id: uuid.UUID, params: dict[str, Any],

@@ -11,10 +11,11 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+from server import catalogue
 from server.google import breakers as google_breakers
 from server.intent.schema import ParsedIntent
 from server.llm import Router
-from server.pipeline import degraded, followup, orchestrator, synthesize
+from server.pipeline import followup, orchestrator, synthesize
 from server.pipeline.agents import AgentContext, run_step
 from server.pipeline.orchestrator import Event
 from server.pipeline.plan import Plan, PlanError, StepResult
@@ -38,16 +39,16 @@ class Answer:
     citations: list[dict[str, Any]]
     suggestions: list[str]
     timings: dict[str, float]
+    notices: list[dict[str, Any]]
     partial: bool = False
-    notices: list[dict[str, Any]] | None = None
 
 
 def answer(query: str, classify: Classify, agents: AgentContext, router: Router | None = None,
            ledger: Any = None, step_runner: Callable[..., StepResult] = run_step,
            google_down: Callable[[str], bool] = google_breakers.is_down) -> Iterator[Event]:
     """Run `query` for the person in `agents`; yields events as they happen. (`step_runner` is the agents'
-    dispatcher; tests wrap it to make one service fail. `google_down` says whether a Google service's breaker is
-    open: its results then come from the index with a notice, see degraded.py.)"""
+    dispatcher; tests wrap it to make one service fail. `google_down` says whether a Google service's circuit
+    breaker is open: its results then come from the index with a notice that they are as of the last sync.)"""
     timings: dict[str, float] = {}
     started = time.perf_counter()
     # A follow-up is read against the previous turn: "and from Bob?" reruns it with Bob; "reply to the second
@@ -82,19 +83,39 @@ def answer(query: str, classify: Classify, agents: AgentContext, router: Router 
     timings["steps_ms"] = _ms(started)
     started = time.perf_counter()
     pieces = [f"(Taking that as “{rewritten}”.)\n"] if rewritten else []
-    # A service whose part is stale says so first (a missing part is told with the step's failure below).
-    notices = degraded.notices(plan, results, google_down)
-    pieces += [n["message"] + "\n" for n in notices if n["kind"] == "stale"]
-    for piece in pieces:
-        yield Event("token", {"text": piece})
+    if pieces:
+        yield Event("token", {"text": pieces[0]})
     for piece in synthesize.stream(router, intent, plan, results, ledger):
         pieces.append(piece)
         yield Event("token", {"text": piece})
     timings["answer_ms"] = _ms(started)
+    told = notices(intent, plan, results, router, google_down)
     yield Event("done", {"text": "".join(pieces), "citations": synthesize.citations(results),
                          "suggestions": synthesize.suggestions(intent, results), "timings": timings,
-                         "partial": bool(notices) or any(not r.ok and r.error != "skipped" for r in results.values()),
-                         "notices": notices})
+                         "partial": any(not r.ok and r.error != "skipped" for r in results.values())
+                         or any("service" in n for n in told),
+                         "notices": told})
+
+
+def notices(intent: ParsedIntent, plan: Plan, results: dict[str, StepResult], router: Router | None,
+            google_down: Callable[[str], bool] = lambda service: False) -> list[dict[str, Any]]:
+    """What the person should know about how the answer was made, in the catalogue's words: a Google service
+    that could not be reached (the others' results still shown), a service whose breaker is open (its results
+    are from the last sync), or the AI service replaced by the offline one."""
+    out: list[dict[str, Any]] = []
+    if router is not None and router.provider_names and intent.source == "offline":
+        out.append({"error": "llm_unavailable", "message": catalogue.message("llm_unavailable")})
+    answered = [s.agent for s in plan.steps if (r := results.get(s.id)) is not None and r.ok]
+    down = dict.fromkeys(s.agent for s in plan.steps if (r := results.get(s.id)) is not None and not r.ok
+                         and r.error in ("unavailable", "timeout") and s.agent in catalogue.SERVICE_NAMES)
+    for service in down:
+        code, text = catalogue.service_unavailable(service, [a for a in answered if a not in down])
+        out.append({"error": code, "message": text, "service": service})
+    for service in dict.fromkeys(a for a in answered if a in catalogue.SERVICE_NAMES and a not in down):
+        if google_down(service):  # Google is not answering this process: the index may be behind
+            out.append({"error": "service_stale", "service": service,
+                        "message": catalogue.message("service_stale", service=catalogue.SERVICE_NAMES[service])})
+    return out
 
 
 def collect(events: Iterator[Event]) -> Answer:
@@ -110,8 +131,8 @@ def collect(events: Iterator[Event]) -> Answer:
     done = got.get("done") or {"text": got.get("error", {}).get("message", ""), "citations": [],
                                "suggestions": [], "timings": {}}
     return Answer(got.get("intent", {}), got.get("plan", {}), got["results"], got["pending_actions"],
-                  done["text"], done["citations"], done["suggestions"], done["timings"],
-                  bool(done.get("partial")), list(done.get("notices") or []))
+                  done["text"], done["citations"], done["suggestions"], done["timings"], done.get("notices", []),
+                  bool(done.get("partial")))
 
 
 def plan_dict(plan: Plan) -> dict[str, Any]:

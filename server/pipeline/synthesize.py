@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator
 
+from server import catalogue
 from server.intent.schema import ParsedIntent
 from server.llm import LLMError, Router
 from server.pipeline.plan import Plan, StepResult
@@ -54,6 +55,7 @@ def template(intent: ParsedIntent, plan: Plan, results: dict[str, StepResult]) -
     if intent.needs_clarification or intent.operation == "needs_clarification":
         return intent.clarification_question or "Could you say a little more about what you need?"
     lines: list[str] = []
+    answered = [s.agent for s in plan.steps if (r := results.get(s.id)) is not None and r.ok]
     for step in plan.steps:
         result = results.get(step.id)
         if result is None:
@@ -63,8 +65,11 @@ def template(intent: ParsedIntent, plan: Plan, results: dict[str, StepResult]) -
                 if "not needed" in result.message:
                     lines.append(f"Nothing to do: {result.message.split(': ', 1)[-1]}.")
                 continue
-            lines.append(f"{_service_name(step.agent)} {_FAILED.get(result.error or '', 'failed')}"
-                         f"{': ' + result.message if result.message else ''}.")
+            if result.error in ("unavailable", "timeout") and step.agent in catalogue.SERVICE_NAMES:
+                lines.append(catalogue.service_unavailable(step.agent, answered)[1])
+            else:
+                lines.append(f"{_service_name(step.agent)} {_FAILED.get(result.error or '', 'failed')}"
+                             f"{': ' + result.message if result.message else ''}.")
             continue
         if step.op == "propose":
             for action in result.items:

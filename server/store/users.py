@@ -88,3 +88,8 @@ def disconnect(conn: psycopg.Connection[Any], user_id: uuid.UUID) -> None:
     again (a sign-in stores new tokens and clears needs_reauth)."""
     conn.execute("UPDATE users SET google_access_token_enc = NULL, google_refresh_token_enc = NULL, "
                  "token_expires_at = NULL, needs_reauth = true, updated_at = now() WHERE id = %s", (user_id,))
+
+
+def set_tier(conn: psycopg.Connection[Any], user_id: uuid.UUID, tier: str) -> None:
+    """Put the user on a plan tier (free, pro, enterprise): their request allowance per hour (server/ratelimit)."""
+    conn.execute("UPDATE users SET tier = %s, updated_at = now() WHERE id = %s", (tier, user_id))

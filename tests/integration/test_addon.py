@@ -15,7 +15,7 @@ from flask import Flask
 from addon import deployment, preview_html
 from emulator.push import Signer
 from emulator.testing import ControlClient, EmulatorServer
-from server import accounts
+from server import accounts, catalogue
 from server.app import create_app
 from server.config import Config
 from server.crypto import generate_key
@@ -197,7 +197,7 @@ def test_an_unconfigured_add_on_refuses_with_503(config, seeded, signer) -> None
 
 def test_a_person_who_never_connected_gets_a_card_saying_so(addon_app, seeded, signer) -> None:
     (card,) = cards_of(post(addon_app, signer, "/addon/homepage", event(signer, user=NOBODY)))
-    assert card["header"]["title"] == "Connect your account"
+    assert card["header"]["title"] == catalogue.entry("not_connected").title
 
 
 # -- cards -----------------------------------------------------------------------------------------------
@@ -251,7 +251,7 @@ def test_a_change_in_an_answer_is_reviewed_on_a_confirmation_card_and_cancelled(
         confirm_card["header"]["title"]
     # Confirming what was cancelled is an error card, not a 4xx Google would show as a broken add-on.
     (error,) = cards_of(post(addon_app, signer, "/addon/actions/confirm", event(signer, params=cancel_params)))
-    assert error["header"]["title"] == "Already decided"
+    assert error["header"]["title"] == catalogue.entry("wrong_state").title
 
 
 def test_a_quick_action_confirmed_twice_runs_once_and_can_be_undone(addon_app, seeded, signer, emu) -> None:

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
 from emulator.testing import EmulatorServer
-from server import accounts
+from server import accounts, catalogue
 from server.accounts import NeedsReauth
 from server.app import create_app
 from server.config import Config
@@ -248,7 +248,7 @@ def test_a_grant_revoked_between_consent_and_callback(browser, emu) -> None:
     emu.control.revoke("quick.revoke@atlas.com")
     resp = finish(browser, url, json=True)
     assert resp.status_code == 400 and resp.get_json()["error"] == "access_revoked"
-    assert resp.get_json()["message"] == "Your Google access has been revoked. Please reconnect your account."
+    assert resp.get_json()["message"] == catalogue.message("access_revoked")
 
 
 def test_rate_limited_token_exchange_backs_off_then_gives_up(browser, emu) -> None:
@@ -273,7 +273,7 @@ def test_a_grant_revoked_later_is_reported_and_signing_in_again_restores_it(brow
         execute(google.gmail.users().getProfile(userId="me"))
     me = browser.get("/auth/me").get_json()
     assert me["needs_reauth"] is True and me["reason"] == "access_revoked"
-    assert me["message"] == "Your Google access has been revoked. Please reconnect your account."
+    assert me["message"] == catalogue.message("access_revoked")
     sign_in(browser, "later@atlas.com")
     assert browser.get("/auth/me").get_json()["needs_reauth"] is False
 

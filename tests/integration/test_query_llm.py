@@ -97,6 +97,7 @@ def test_openai_failing_goes_to_anthropic_and_both_down_goes_offline(api, standi
                                                              "now": NOW}).get_json()
         assert body["intent"]["source"] == "llm" and body["answer"]["text"] == ANSWER
         assert len(anthropic_standin.requests) == 2
+        assert body["notices"] == []  # a fallback model answered: nothing to apologise for
 
         anthropic_standin.default = Scripted(status=503)
         body = api.test_client().post("/api/v1/query", json={"query": "forward my latest email from nadia to kofi",
@@ -104,6 +105,7 @@ def test_openai_failing_goes_to_anthropic_and_both_down_goes_offline(api, standi
         assert body["intent"]["source"] == "offline"
         assert [a["preview"]["details"]["to"] for a in body["pending_actions"]] == [["kofi.mensah@atlas.com"]]
         assert "Ready for your confirmation" in body["answer"]["text"]  # the templated answer
+        assert [n["error"] for n in body["notices"]] == ["llm_unavailable"]  # and the person is told
     finally:
         openai_standin.chat_default = Scripted()
         anthropic_standin.default = Scripted()

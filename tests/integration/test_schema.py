@@ -7,7 +7,7 @@ import pytest
 from pgvector.psycopg import register_vector
 
 CACHES = {"gmail_cache": "email_id", "gcal_cache": "event_id", "gdrive_cache": "file_id"}
-USER_OWNED = ["conversations", "messages", *CACHES, "sync_status", "pending_actions", "action_log"]
+USER_OWNED = ["conversations", "messages", *CACHES, "sync_status", "sync_checkpoints", "pending_actions", "action_log"]
 
 
 @pytest.fixture(scope="module")

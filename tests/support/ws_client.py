@@ -9,19 +9,34 @@ import socket
 from urllib.parse import urlsplit
 
 from wsproto import ConnectionType, WSConnection
-from wsproto.events import AcceptConnection, CloseConnection, Message, Request, TextMessage
+from wsproto.events import AcceptConnection, CloseConnection, Message, RejectConnection, Request, TextMessage
+
+
+class Rejected(ConnectionError):
+    """The server answered the handshake with an HTTP status instead of switching protocols."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"handshake refused with {status}")
+        self.status = status
 
 
 class WsClient:
-    """Connects on construction; `send(text)`, `receive(timeout) -> str | None`, `close()`."""
+    """Connects on construction; `send(text)`, `receive(timeout) -> str | None`, `close()`.
 
-    def __init__(self, url: str, timeout: float = 10.0) -> None:
+    `headers` are sent with the handshake (e.g. Origin, Cookie). A refused handshake raises
+    `Rejected(status)`; after the server closes the socket, `close_code` says why (e.g. 1009, too big).
+    """
+
+    def __init__(self, url: str, timeout: float = 10.0, headers: dict[str, str] | None = None) -> None:
         parts = urlsplit(url)
         self._sock = socket.create_connection((parts.hostname, parts.port or 80), timeout=timeout)
         self._ws = WSConnection(ConnectionType.CLIENT)
         self._pending: list[str] = []
         self._buffer = ""
-        self._sock.sendall(self._ws.send(Request(host=parts.netloc, target=parts.path or "/")))
+        self.close_code: int | None = None
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        extra = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+        self._sock.sendall(self._ws.send(Request(host=parts.netloc, target=target, extra_headers=extra)))
         while not self._handle(self._read(timeout), accept=True):
             pass
 
@@ -43,7 +58,10 @@ class WsClient:
                 if event.message_finished:
                     self._pending.append(self._buffer)
                     self._buffer = ""
+            elif isinstance(event, RejectConnection):
+                raise Rejected(event.status_code)
             elif isinstance(event, CloseConnection):
+                self.close_code = event.code
                 raise ConnectionError("server closed the WebSocket")
         return accepted if accept else bool(self._pending)
 

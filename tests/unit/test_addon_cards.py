@@ -50,6 +50,16 @@ def test_the_answer_has_a_section_per_service_and_says_which_one_failed() -> Non
     assert headers == [None, "Gmail (1)", "Calendar (1)", "Drive (1)", "Waiting for your confirmation", None]
     assert "couldn't connect to Google Calendar" in card_texts(card["sections"][2])
     assert "<script>" not in card_texts(card) and "&lt;script&gt;x&lt;/script&gt; &amp; co" in card_texts(card)
+    # Calendar failed while Gmail and Drive answered (s4 failed; s2's calendar item still shows).
+    assert "Your email and drive searches still worked" in card_texts(card["sections"][2])
+
+
+def test_a_notice_without_a_service_is_shown_under_the_answer() -> None:
+    notice = {"error": "llm_unavailable", "message": "Our AI service is experiencing high load."}
+    card = cards.answer(BASE, {**BODY, "notices": [notice]}, "q")
+    validate_card(card)
+    assert "Our AI service is experiencing high load." in card_texts(card["sections"][0])
+    assert "Our AI service" not in card_texts(cards.answer(BASE, BODY, "q"))
 
 
 @pytest.mark.parametrize("bad", [
