@@ -111,6 +111,15 @@ def app(config: Config) -> Iterator[object]:
     app.extensions["wo"].close()
 
 
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[object]:
+    """A Google Workspace emulator of this test module's own, empty (tests create their users and data)."""
+    from emulator.testing import EmulatorServer
+
+    with EmulatorServer() as emu:
+        yield emu
+
+
 @pytest.fixture
 def client(app: object) -> object:
     return app.test_client()  # type: ignore[attr-defined]

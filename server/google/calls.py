@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from typing import Any, Callable, Iterator
 
 from server.google import breakers
-from server.google.errors import GoogleError, classify
+from server.google.errors import classify
 from server.resilience.backoff import backoff_delay
 from server.resilience.breaker import BreakerState
 

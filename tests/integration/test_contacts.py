@@ -56,12 +56,6 @@ def items(conn: psycopg.Connection, user_id: Any) -> int:
 
 
 @pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorServer]:
-    with EmulatorServer() as emu:
-        yield emu
-
-
-@pytest.fixture(scope="module")
 def ctx(config: Config, emulator: EmulatorServer) -> Iterator[job_context.JobContext]:
     cfg = config.with_(google_api_base_url=emulator.url + "/", google_token_uri=emulator.url + "/token",
                        token_encryption_key=generate_key())

@@ -34,12 +34,6 @@ THRESHOLD, RESET = 2, 1.0
 
 
 @pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorServer]:
-    with EmulatorServer() as emu:
-        yield emu
-
-
-@pytest.fixture(scope="module")
 def api(config: Config, emulator: EmulatorServer) -> Iterator[Flask]:
     cfg = config.with_(google_api_base_url=emulator.url + "/", google_token_uri=emulator.url + "/token",
                        token_encryption_key=generate_key(), google_timeout=1.0,

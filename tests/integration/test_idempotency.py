@@ -26,12 +26,6 @@ SAM = "sam@atlas.com"
 
 
 @pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorServer]:
-    with EmulatorServer() as emu:
-        yield emu
-
-
-@pytest.fixture(scope="module")
 def api(config: Config, emulator: EmulatorServer) -> Iterator[Flask]:
     app = create_app(config.with_(google_api_base_url=emulator.url + "/", google_token_uri=emulator.url + "/token",
                                   token_encryption_key=generate_key()))

@@ -32,7 +32,7 @@ from server import accounts
 from server.actions import confirm, propose
 from server.app import create_app
 from server.config import Config
-from server.store import sessions, users
+from server.store import sessions
 from tests.integration.test_addon import AGENT, BASE, event, system_token
 from tests.integration.test_auth import CLIENT_ID, CLIENT_SECRET, google_config, google_token, start_login
 from tests.integration.test_push_webhook import AUDIENCE, SERVICE_ACCOUNT, pubsub_body

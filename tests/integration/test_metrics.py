@@ -36,12 +36,6 @@ SEARCH = {"text": "emails about the weekend sale", "service": "gmail", "operatio
 
 
 @pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorServer]:
-    with EmulatorServer() as emu:
-        yield emu
-
-
-@pytest.fixture(scope="module")
 def openai_standin() -> Iterator[OpenAIStandIn]:
     standin = OpenAIStandIn()
     with serve(standin.app()) as base:
