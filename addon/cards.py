@@ -21,13 +21,9 @@ KIND_LABELS = {"send_email": "Send email", "draft_email": "Save draft", "reply":
                "trash_email": "Move to trash", "create_event": "New event", "update_event": "Change event",
                "delete_event": "Delete event", "share_file": "Share file"}
 
-# The error catalogue's entries a card can show: title, message for a person, and whether trying again may help.
-_CARD_ERRORS = ("auth_required", "not_connected", "not_ready", "rate_limited", "quota_exceeded", "unavailable",
-                "google_error", "not_found", "expired", "wrong_state", "not_undoable", "in_progress", "invalid",
-                "bad_request", "permission_denied", "access_revoked", "token_expired", "unknown_error")
+# The error catalogue as cards: title, message for a person, and whether trying again may help.
 ERRORS: dict[str, tuple[str, str, bool]] = {
-    code: (catalogue.entry(code).title, catalogue.message(code), catalogue.entry(code).retryable)
-    for code in _CARD_ERRORS}
+    code: (entry.title, catalogue.message(code), entry.retryable) for code, entry in catalogue.CATALOGUE.items()}
 
 
 # -- widgets ---------------------------------------------------------------------------------------------

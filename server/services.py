@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Callable
 
 import redis
 from flask import current_app
@@ -27,6 +28,7 @@ class Services:
     _llm: Router | None = None
     _classifier: OfflineClassifier | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    closers: list[Callable[[], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # The process's Google breakers take this config's settings (and start closed).
@@ -61,9 +63,12 @@ class Services:
             return self._classifier
 
     def close(self) -> None:
-        """Release the pool's connections and Redis sockets (app shutdown, tests)."""
+        """Release the pool's connections and Redis sockets (app shutdown, tests), and whatever else the app
+        registered in `closers` (the rate limiter's own Redis client)."""
         self.pool.close()
         self.redis.close()
+        for close in self.closers:
+            close()
 
 
 def services() -> Services:

@@ -47,8 +47,9 @@ def install(app: Flask) -> None:
     """Count the routes of `ROUTES` on `app` and add the limit headers to counted responses."""
     svc = app.extensions["wo"]
     tiers = dict(svc.config.rate_limit_tiers)
-    app.extensions[EXTENSION] = RequestLimiter(redis_client(svc.config.redis_url or "", timeout=REDIS_TIMEOUT),
-                                               tiers)
+    connection = redis_client(svc.config.redis_url or "", timeout=REDIS_TIMEOUT)
+    app.extensions[EXTENSION] = RequestLimiter(connection, tiers)
+    svc.closers.append(connection.close)
 
     @app.before_request
     def _count() -> None:

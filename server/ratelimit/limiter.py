@@ -32,7 +32,6 @@ READ, SIDE_EFFECT = "read", "side_effect"
 WINDOW_SECONDS = 3600  # the tiers are allowances per hour
 KEY_PREFIX = "wo:rl"
 # Said instead of 429 when a side effect cannot be metered because Redis is down.
-PAUSED_MESSAGE = catalogue.message("changes_paused")
 PAUSED_RETRY_SECONDS = 5
 
 
@@ -90,7 +89,7 @@ class RequestLimiter:
         if decision is None:
             if kind == READ:
                 return None
-            raise ApiError(503, "unavailable", PAUSED_MESSAGE, retry_after=PAUSED_RETRY_SECONDS)
+            raise ApiError.of("changes_paused", retry_after=PAUSED_RETRY_SECONDS)
         verdict = Verdict(limit, max(0, math.floor(decision.remaining)), math.ceil(decision.reset_after))
         if not decision.allowed:
             retry_after = max(1, math.ceil(decision.retry_after))

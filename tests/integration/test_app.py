@@ -93,6 +93,8 @@ def test_readyz_names_postgres_when_postgres_is_unreachable(config: Config) -> N
         app.extensions["wo"].close()
     body = response.get_json()
     assert response.status_code == 503 and body["down"] == ["postgres"]
+    port = dead.split("@")[1].split("/")[0].split(":")[1]
+    assert port not in response.get_data(as_text=True)  # where the database lives is not for whoever asks
     assert body["message"] == "PostgreSQL is unreachable."
 
 

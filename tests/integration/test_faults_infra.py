@@ -178,7 +178,7 @@ def test_redis_killed_and_restarted_under_load(config: Config, own_redis: Embedd
     assert max(s.seconds for s in during) < 5.0
     # A side effect without Redis is refused: by the rate limiter (it fails closed for side effects) or, past it,
     # by the queue itself; either way a clear 503 that says reads still work.
-    assert sync.status_code == 503 and sync.json()["error"] in ("unavailable", "queue_unavailable")
+    assert sync.status_code == 503 and sync.json()["error"] in ("changes_paused", "queue_unavailable")
     assert sync.headers["Retry-After"] and "searching and asking still work" in sync.json()["message"]
     assert ready.status_code == 503 and ready.json()["down"] == ["redis"]
     assert created.status_code == 201  # de-duplication fails open: the write itself needs no Redis

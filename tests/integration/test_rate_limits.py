@@ -20,7 +20,6 @@ from server.config import DEFAULT_RATE_LIMIT_TIERS, Config
 from server.devinfra import EmbeddedRedis
 from server import catalogue
 from server.faces.limits import EXEMPT, ROUTES
-from server.ratelimit.limiter import PAUSED_MESSAGE
 from server.store import sessions, users
 from tests.integration.test_addon import addon_config, emu, event, post, signer  # noqa: F401 (fixtures)
 from tests.support.http_standin import serve
@@ -226,7 +225,8 @@ def test_with_redis_down_reads_go_on_and_side_effects_are_refused(config: Config
         assert search.status_code == 200, search.get_data(as_text=True)
         refused = client.post(f"/api/v1/actions/{action}/cancel", headers=auth)
         assert refused.status_code == 503
-        assert refused.get_json()["error"] == "unavailable" and refused.get_json()["message"] == PAUSED_MESSAGE
+        assert refused.get_json()["error"] == "changes_paused"
+        assert refused.get_json()["message"] == catalogue.message("changes_paused")
         assert int(refused.headers["Retry-After"]) >= 1
         assert action_state(app, user, action) == "pending"
         own_redis.start()  # same port, empty: the limiter asks it again a second after its last failure
