@@ -15,6 +15,8 @@ from marshmallow import Schema, fields, validate
 
 from server.faces.actions_api import ActionOut
 from server.faces.audit_api import AuditPageOut, AuditQuery
+from server.faces.idempotent import HEADER as IDEMPOTENCY_HEADER
+from server.faces.idempotent import KEY_PATTERN
 from server.faces.query_api import ConversationBody, QueryBody
 from server.faces.search_api import SearchQuery
 from server.faces.sync_api import SyncRequest
@@ -31,10 +33,11 @@ _WHY = {
     401: "Not signed in, or the token or session is unknown or expired",
     403: "Refused (e.g. a request from another site's page)",
     404: "No such item, or it is another person's (the two are not told apart)",
-    409: "The item is not in a state that allows this",
+    409: "The item is not in a state that allows this, or a request with the same Idempotency-Key is still running",
     410: "The proposal expired before it was decided",
     413: "The body is larger than 1 MiB",
     414: "The path and query string are longer than 8000 bytes",
+    422: "The Idempotency-Key was already used for a different request",
     429: "Too many requests; Retry-After says when to try again",
     500: "An unexpected error (reported; nothing about it is revealed)",
     502: "Google refused the change",
@@ -182,6 +185,17 @@ def _op(summary: str, answer: dict[str, Any], ok: int = 200, errors: tuple[int, 
     return op
 
 
+def _idempotent(op: dict[str, Any]) -> None:
+    """Document the Idempotency-Key header of a de-duplicated write (server/faces/idempotent.py)."""
+    op.setdefault("parameters", []).append({
+        "name": IDEMPOTENCY_HEADER, "in": "header", "required": False,
+        "description": "Repeat the first success of a request with this key for 5 minutes instead of doing it again",
+        "schema": {"type": "string", "pattern": KEY_PATTERN}})
+    for status in (409, 422):
+        op["responses"].setdefault(str(status), {"description": _WHY[status],
+                                                 "content": {"application/json": {"schema": ERROR}}})
+
+
 def document() -> dict[str, Any]:
     """The whole OpenAPI 3.0 document."""
     action = schema_of(ActionOut())
@@ -220,6 +234,9 @@ def document() -> dict[str, Any]:
         op = _op(f"{verb.title()} an action", action, path_id="action_id", errors=(409, 410, 502))
         op["requestBody"] = no_body
         paths[f"/api/v1/actions/{{action_id}}/{verb}"] = {"post": op}
+    for path in (*(f"/api/v1/actions/{{action_id}}/{v}" for v in ("confirm", "cancel", "undo")),
+                 "/api/v1/sync", "/api/v1/conversations"):
+        _idempotent(paths[path]["post"])
     return {"openapi": "3.0.3",
             "info": {"title": "Workspace Orchestrator API", "version": "1",
                      "description": "Every error answer is JSON {error, message, request_id}. Authenticate with "

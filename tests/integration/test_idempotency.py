@@ -139,3 +139,15 @@ def test_the_answer_is_kept_for_five_minutes_under_the_persons_key(api, client, 
     rdb: redis.Redis = api.extensions["wo"].redis
     name = dedup.record_key(people["sam"].id, "POST /api/v1/conversations", "ttl-check")
     assert str(people["sam"].id) in name and 290 <= rdb.ttl(name) <= 300
+
+
+def test_the_openapi_document_names_the_header_on_exactly_the_deduplicated_writes(api, client) -> None:
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    documented = {(verb.upper(), path) for path, ops in paths.items() for verb, op in ops.items()
+                  if any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in op.get("parameters", []))}
+    wrapped = {(method, rule.rule.replace("<", "{").replace(">", "}"))
+               for rule in api.url_map.iter_rules() if getattr(api.view_functions[rule.endpoint], "idempotent", False)
+               for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert ("POST", "/api/v1/actions/{action_id}/confirm") in wrapped and len(wrapped) == 5
+    assert documented == wrapped
+    assert all("422" in paths[path][verb.lower()]["responses"] for verb, path in documented)
