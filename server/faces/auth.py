@@ -51,6 +51,13 @@ def presented_credentials() -> tuple[str, str] | None:
     return None
 
 
+def forget_current_user() -> None:
+    """Make the next `current_user()` check the credentials again. A WebSocket is one long request: each query
+    frame re-checks, so a socket stops acting for someone the moment their session ends (logout, expiry)."""
+    g.pop("current_user", None)
+    g.pop("current_session", None)
+
+
 def current_user() -> User:
     """The user this request acts for (cached for the request); raises ApiError 401/503 when there is none."""
     cached = g.get("current_user")

@@ -22,7 +22,7 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 from server import metrics
 from server.errors import ApiError
 from server.faces import limits, validation
-from server.faces.auth import current_user
+from server.faces.auth import current_user, forget_current_user
 from server.logs import request_id_var
 from server.pipeline.request import QueryBody, event_stream
 from server.services import services
@@ -101,6 +101,7 @@ def _query(ws: object, body: dict[str, object], frame_id: object) -> int:
     tag = {"ref": frame_id} if frame_id is not None else {}
     try:
         params = validation.load(QueryBody(), body, "query")
+        forget_current_user()  # the session may have ended since the last frame
         svc, user = services(), current_user()
         limits.check_user(user, limits.READ)
         for event in event_stream(svc, user, params):

@@ -525,3 +525,27 @@ def test_every_route_has_an_isolation_case(world) -> None:
 @pytest.mark.parametrize("route", sorted(CASES), ids=[f"{m} {r}" for m, r in sorted(CASES)])
 def test_a_never_reaches_b(world, route, kind) -> None:
     CASES[route](world, Caller(world, kind))
+
+
+def test_a_socket_stops_acting_for_a_person_once_their_session_ends(world: World) -> None:
+    """A WebSocket is one long request: signing out (here, with that very token) ends what it may do at once."""
+    with world.app.extensions["wo"].pool.connection() as conn:
+        token = sessions.create(conn, world.a.user_id, "bearer", "dev", timedelta(hours=1)).token
+    with serve(world.app) as base:
+        ws = WsClient(base.replace("http://", "ws://") + "/ws?token=" + token)
+        try:
+            assert json.loads(ws.receive())["type"] == "hello"
+
+            def ask() -> dict[str, Any]:
+                ws.send(json.dumps({"type": "query", "query": "emails about the budget"}))
+                frame = json.loads(ws.receive(timeout=30) or "null")
+                while frame["type"] not in ("done", "error"):
+                    frame = json.loads(ws.receive(timeout=30) or "null")
+                return frame
+
+            assert ask()["type"] == "done"
+            assert Caller(world, "bearer", token).post("/auth/logout").status_code == 204
+            after = ask()
+            assert after["type"] == "error" and after["error"] == "unauthenticated"
+        finally:
+            ws.close()
