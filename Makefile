@@ -43,13 +43,14 @@ test-e2e: install $(CHROMIUM)
 migrate: install
 	$(PY) -m server.db migrate
 
-## Benchmarks print their figures; record them in docs/BENCHMARKS.md (several minutes in all)
+## Benchmarks print their figures; record them in docs/BENCHMARKS.md (about fifteen minutes in all)
 bench: install
 	$(PY) bench/cold_start.py
 	$(PY) bench/emulator_throughput.py
 	$(PY) bench/embeddings.py
 	$(PY) bench/sync_full.py --messages 5000
 	$(PY) bench/push_latency.py
+	$(PY) bench/load.py --duration 300
 
 ## Stop the embedded servers and delete their data
 clean-data: install
