@@ -15,6 +15,7 @@
   (the extension gets the Google token from chrome.identity; Google's tokeninfo vouches for it).
 * `POST /auth/logout` → ends this session or bearer token, revokes the Google grant (not for the demo's one-click
   login), forgets the stored tokens and clears the cookie; 204, also when there was nothing to end.
+  `?everywhere=true` ends every other session of the person too (other browsers, the extension's tokens).
 * `POST /auth/dev-login` (demo mode only; 404 otherwise) → the demo user's session cookie and a bearer token.
 * `GET /auth/me` → who this is, whether this is the demo, the granted scopes, and whether Google must be reconnected.
 """
@@ -31,7 +32,7 @@ from urllib.parse import quote, urlsplit
 from flask import Blueprint, Response, g, jsonify, redirect, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import escape
-from marshmallow import EXCLUDE, Schema, validate
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from server import accounts, signin
 from server.config import Config, ConfigError
@@ -66,6 +67,15 @@ class LoginArgs(Schema):
     next = validation.Text(load_default=None, max_length=2000)
     login_hint = validation.Text(load_default=None, max_length=320, validate=validate.Regexp(
         r"^[^@\s]+@[^@\s]+$", error="login_hint must be an email address."))
+
+
+class LogoutArgs(Schema):
+    """Query of POST /auth/logout."""
+
+    class Meta:
+        unknown = RAISE
+
+    everywhere = fields.Boolean(load_default=False)
 
 
 class CallbackArgs(Schema):
@@ -299,9 +309,11 @@ def token() -> tuple[Response, int]:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """End this session, revoke the person's Google grant and forget their tokens; 204 whatever there was."""
+    """End this session (`?everywhere=true`: all of the person's sessions), revoke the person's Google grant and
+    forget their tokens; 204 whatever there was."""
     svc = services()
     config = svc.config
+    args = validation.load(LogoutArgs(), request.args.to_dict(flat=True), "sign-out")
     try:
         presented = presented_credentials()
     except ApiError:
@@ -310,6 +322,9 @@ def logout() -> Response:
         with svc.pool.connection() as conn:
             ended = sessions.revoke(conn, presented[0])
             user = users.get(conn, ended.user_id) if ended is not None and ended.state == "ok" else None
+            if user is not None and args["everywhere"]:
+                others = sessions.revoke_all(conn, user.id)
+                log.info("signed out everywhere", extra={"user_id": str(user.id), "other_sessions": others})
         if user is not None and ended is not None and ended.source != "dev":
             _revoke_google(svc, user)
     response = Response(status=204)

@@ -99,3 +99,9 @@ def revoke(conn: psycopg.Connection[Any], token: str) -> Found | None:
                   s.expires_at""",
         {"user": user_id, "hash": token_hash(token)}).fetchone()
     return Found(*row) if row else None
+
+
+def revoke_all(conn: psycopg.Connection[Any], user_id: uuid.UUID) -> int:
+    """End every live session of the user (sign out everywhere); returns how many were live."""
+    return conn.execute("UPDATE sessions SET revoked_at = now() WHERE user_id = %s AND revoked_at IS NULL "
+                        "AND expires_at > now()", (user_id,)).rowcount

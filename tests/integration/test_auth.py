@@ -391,6 +391,23 @@ def test_bearer_logout_ends_only_that_token(web_app, emu) -> None:
     assert browser.get("/api/v1/conversations").status_code == 200  # the web session is another session
 
 
+def test_logout_everywhere_ends_every_session_of_that_person_only(web_app, emu) -> None:
+    browser, other_browser = web_app.test_client(), web_app.test_client()
+    sign_in(browser, "many@atlas.com")
+    sign_in(other_browser, "many@atlas.com")
+    api = web_app.test_client()
+    token = api.post("/auth/token", json={"google_access_token": google_token(emu, "many@atlas.com")}).get_json()["token"]
+    bystander = web_app.test_client()
+    sign_in(bystander, "bystander@atlas.com")
+    assert api.post("/auth/logout?everywhere=maybe", headers={"Authorization": f"Bearer {token}"}).status_code == 400
+    assert api.get("/api/v1/conversations", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert browser.post("/auth/logout?everywhere=true").status_code == 204
+    assert browser.get("/api/v1/conversations").status_code == 401
+    assert other_browser.get("/api/v1/conversations").status_code == 401
+    assert api.get("/api/v1/conversations", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert bystander.get("/api/v1/conversations").status_code == 200  # someone else's sessions are untouched
+
+
 # -- demo --------------------------------------------------------------------------------------------------------
 
 def test_dev_login_is_refused_outside_demo_mode(browser) -> None:
