@@ -14,17 +14,16 @@ from server import accounts
 from server.actions import propose
 from server.app import create_app
 from server.config import Config
-from server.crypto import generate_key
 from server.store import users
 from workers import gmail_sync
+from tests.support.emulated import connect, emulated
 
 SAM = "sam@atlas.com"
 
 
 @pytest.fixture(scope="module")
 def api(config: Config, emulator: EmulatorServer) -> Iterator[Flask]:
-    cfg = config.with_(google_api_base_url=emulator.url + "/", google_token_uri=emulator.url + "/token",
-                       token_encryption_key=generate_key())
+    cfg = emulated(config, emulator)
     app = create_app(cfg)
     yield app
     app.extensions["wo"].close()
@@ -34,10 +33,7 @@ def api(config: Config, emulator: EmulatorServer) -> Iterator[Flask]:
 def people(api: Flask, emulator: EmulatorServer) -> dict[str, users.User]:
     """Sam (the demo user, connected, two emails synced) and Olga (someone else with actions of her own)."""
     svc = api.extensions["wo"]
-    tokens = emulator.control.create_user(SAM)
-    sam = accounts.connect(svc.pool, svc.config, SAM, access_token=tokens["access_token"],
-                           refresh_token=tokens["refresh_token"],
-                           expires_at=datetime.now(timezone.utc) + timedelta(hours=1))
+    sam = connect(svc, emulator, SAM)
     for message_id, subject in (("promo01", "Weekend sale"), ("promo02", "Flash sale")):
         emulator.control.deliver(SAM, **{"from": "promo@shop.example", "subject": subject, "id": message_id,
                                          "body": "Everything half price."})

@@ -12,21 +12,19 @@ import pytest
 from flask import Flask
 
 from emulator.testing import EmulatorServer
-from server import accounts
 from server.actions import propose
 from server.app import create_app
 from server.config import Config
-from server.crypto import generate_key
 from server.logs import JsonFormatter
 from server.store import sessions, users
+from tests.support.emulated import connect, emulated
 
 SAM, OLGA = "sam@atlas.com", "olga@other.example"
 
 
 @pytest.fixture(scope="module")
 def api(config: Config, emulator: EmulatorServer) -> Iterator[Flask]:
-    cfg = config.with_(google_api_base_url=emulator.url + "/", google_token_uri=emulator.url + "/token",
-                       token_encryption_key=generate_key())
+    cfg = emulated(config, emulator)
     app = create_app(cfg)
     yield app
     app.extensions["wo"].close()
@@ -38,10 +36,7 @@ def people(api: Flask, emulator: EmulatorServer) -> dict[str, Any]:
     svc = api.extensions["wo"]
     made = {}
     for email in (SAM, OLGA):
-        tokens = emulator.control.create_user(email)
-        made[email] = accounts.connect(svc.pool, svc.config, email, access_token=tokens["access_token"],
-                                       refresh_token=tokens["refresh_token"],
-                                       expires_at=datetime.now(timezone.utc) + timedelta(hours=1))
+        made[email] = connect(svc, emulator, email)
     with svc.pool.connection() as conn:
         olga_token = sessions.create(conn, made[OLGA].id, "bearer", "dev", timedelta(hours=1)).token
     return {"sam": made[SAM], "olga": made[OLGA], "olga_auth": {"Authorization": f"Bearer {olga_token}"}}

@@ -8,7 +8,6 @@ a draft (the booking came from a no-reply address).
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
 import pytest
@@ -21,8 +20,8 @@ from emulator.testing import EmulatorServer
 from server import accounts
 from server.app import create_app
 from server.config import Config
-from server.crypto import generate_key
 from workers import calendar_sync, gmail_sync
+from tests.support.emulated import connect, emulated
 
 SAM = "sam@atlas.com"
 ASK = {"query": "Cancel my Turkish Airlines flight", "now": "2023-11-30T00:00:00Z"}
@@ -39,14 +38,10 @@ def emulator() -> Iterator[EmulatorServer]:
 
 @pytest.fixture(scope="module")
 def api(config: Config, emulator: EmulatorServer) -> Iterator[Flask]:
-    cfg = config.with_(google_api_base_url=emulator.url + "/", google_token_uri=emulator.url + "/token",
-                       token_encryption_key=generate_key())
+    cfg = emulated(config, emulator)
     app = create_app(cfg)
     svc = app.extensions["wo"]
-    tokens = emulator.control.create_user(SAM)
-    sam = accounts.connect(svc.pool, svc.config, SAM, access_token=tokens["access_token"],
-                           refresh_token=tokens["refresh_token"],
-                           expires_at=datetime.now(timezone.utc) + timedelta(hours=1))
+    sam = connect(svc, emulator, SAM)
     with accounts.google_for(svc.pool, svc.config, sam) as g:
         gmail_sync.full(svc, g, sam.id)
         calendar_sync.full(svc, g, sam.id)

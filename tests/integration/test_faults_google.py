@@ -17,15 +17,14 @@ import requests
 from flask import Flask
 
 from emulator.testing import EmulatorServer
-from server import accounts
 from server.actions import propose
 from server.app import create_app
 from server.config import Config
-from server.crypto import generate_key
 from server.google import breakers as google_breakers
 from server.store import users, workspace_cache
 from server.sync.calendar_event import EventRow
 from server.sync.gmail_message import GmailRow
+from tests.support.emulated import connect, emulated
 
 SAM = "sam@atlas.com"
 NOW = "2023-11-30T00:00:00Z"
@@ -35,9 +34,8 @@ THRESHOLD, RESET = 2, 1.0
 
 @pytest.fixture(scope="module")
 def api(config: Config, emulator: EmulatorServer) -> Iterator[Flask]:
-    cfg = config.with_(google_api_base_url=emulator.url + "/", google_token_uri=emulator.url + "/token",
-                       token_encryption_key=generate_key(), google_timeout=1.0,
-                       google_breaker_threshold=THRESHOLD, google_breaker_reset_seconds=RESET)
+    cfg = emulated(config, emulator, google_timeout=1.0,
+                   google_breaker_threshold=THRESHOLD, google_breaker_reset_seconds=RESET)
     app = create_app(cfg)
     yield app
     app.extensions["wo"].close()
@@ -47,10 +45,7 @@ def api(config: Config, emulator: EmulatorServer) -> Iterator[Flask]:
 @pytest.fixture(scope="module")
 def sam(api: Flask, emulator: EmulatorServer) -> users.User:
     svc = api.extensions["wo"]
-    tokens = emulator.control.create_user(SAM)
-    user = accounts.connect(svc.pool, svc.config, SAM, access_token=tokens["access_token"],
-                            refresh_token=tokens["refresh_token"],
-                            expires_at=datetime.now(timezone.utc) + timedelta(hours=1))
+    user = connect(svc, emulator, SAM)
     with svc.pool.connection() as conn:
         workspace_cache.upsert_messages(conn, user.id, [GmailRow(
             "m1", "t1", "Budget review notes", "nadia@atlas.com", "Nadia", [], "The budget review is Friday.",

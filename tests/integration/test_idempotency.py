@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any, Iterator
 
 import pytest
@@ -14,21 +14,19 @@ from flask import Flask
 from rq import Queue
 
 from emulator.testing import EmulatorServer
-from server import accounts
 from server.actions import propose
 from server.app import create_app
 from server.config import Config
-from server.crypto import generate_key
 from server.resilience import dedup
 from server.store import sessions, users
+from tests.support.emulated import connect, emulated
 
 SAM = "sam@atlas.com"
 
 
 @pytest.fixture(scope="module")
 def api(config: Config, emulator: EmulatorServer) -> Iterator[Flask]:
-    app = create_app(config.with_(google_api_base_url=emulator.url + "/", google_token_uri=emulator.url + "/token",
-                                  token_encryption_key=generate_key()))
+    app = create_app(emulated(config, emulator))
     yield app
     app.extensions["wo"].close()
 
@@ -36,10 +34,7 @@ def api(config: Config, emulator: EmulatorServer) -> Iterator[Flask]:
 @pytest.fixture(scope="module")
 def people(api: Flask, emulator: EmulatorServer) -> dict[str, Any]:
     svc = api.extensions["wo"]
-    tokens = emulator.control.create_user(SAM)
-    sam = accounts.connect(svc.pool, svc.config, SAM, access_token=tokens["access_token"],
-                           refresh_token=tokens["refresh_token"],
-                           expires_at=datetime.now(timezone.utc) + timedelta(hours=1))
+    sam = connect(svc, emulator, SAM)
     with svc.pool.connection() as conn:
         olga = users.upsert(conn, "olga@other.example")
         olga_token = sessions.create(conn, olga.id, "bearer", "dev", timedelta(hours=1)).token

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
 import pytest
@@ -20,7 +19,6 @@ from server import accounts
 from server.actions import propose
 from server.app import create_app
 from server.config import Config
-from server.crypto import generate_key
 from server.devinfra import free_port
 from server.store import users
 from tests.support.http_standin import serve
@@ -28,6 +26,7 @@ from tests.support.openai_standin import OpenAIStandIn, Scripted
 from tests.support.prometheus import Samples
 from tests.support.ws_client import WsClient
 from workers import gmail_sync
+from tests.support.emulated import connect, emulated
 
 SAM = "sam@atlas.com"
 NOW = "2023-11-30T00:00:00Z"
@@ -45,9 +44,8 @@ def openai_standin() -> Iterator[OpenAIStandIn]:
 
 @pytest.fixture(scope="module")
 def api(config: Config, emulator: EmulatorServer, openai_standin: OpenAIStandIn) -> Iterator[Flask]:
-    cfg = config.with_(google_api_base_url=emulator.url + "/", google_token_uri=emulator.url + "/token",
-                       token_encryption_key=generate_key(), openai_api_key="sk-test",
-                       openai_base_url=f"{openai_standin.base}/v1")  # type: ignore[attr-defined]
+    cfg = emulated(config, emulator, openai_api_key="sk-test",
+                   openai_base_url=f"{openai_standin.base}/v1")  # type: ignore[attr-defined]
     app = create_app(cfg)
     yield app
     app.extensions["wo"].close()
@@ -57,10 +55,7 @@ def api(config: Config, emulator: EmulatorServer, openai_standin: OpenAIStandIn)
 def sam(api: Flask, emulator: EmulatorServer) -> users.User:
     """The demo user, connected to the emulator, with two emails synced into the index."""
     svc = api.extensions["wo"]
-    tokens = emulator.control.create_user(SAM)
-    user = accounts.connect(svc.pool, svc.config, SAM, access_token=tokens["access_token"],
-                            refresh_token=tokens["refresh_token"],
-                            expires_at=datetime.now(timezone.utc) + timedelta(hours=1))
+    user = connect(svc, emulator, SAM)
     for message_id, subject in (("sale01", "Weekend sale"), ("sale02", "Flash sale")):
         emulator.control.deliver(SAM, **{"from": "promo@shop.example", "subject": subject, "id": message_id,
                                          "body": "Everything half price."})
